@@ -1,0 +1,78 @@
+"""trapode: charged particles in a Penning trap, from SymPy-derived equations to compiled kernels.
+
+The public namespace is small; everything in it is documented in its module:
+
+- configuration: :class:`PenningTrap`, :class:`Drive`, :class:`Particle`,
+  :class:`SimulationConfig`, :func:`load_config`, :func:`random_particles`;
+- running: :func:`simulate`, :class:`SimulationResult`, :func:`load_result`,
+  :func:`right_hand_side`, :func:`available_methods`, :func:`register_method`;
+- checking: :func:`analytic_solution`, :func:`radial_amplitudes`,
+  :func:`relative_error`, :func:`max_error`, :func:`convergence_rate`,
+  :func:`convergence_study`;
+- the symbolic model: :func:`equations_of_motion` and :mod:`trapode.model`
+  (imported on first use, as it needs SymPy).
+
+Units: µm, µs, u and e inside; tesla and volt for the trap (:mod:`trapode.units`).
+"""
+
+from . import units
+from .analysis import ConvergenceStudy, convergence_rate, convergence_study, max_error, relative_error
+from .analytic import RadialAmplitudes, analytic_solution, radial_amplitudes
+from .config import Drive, Particle, PenningTrap, SimulationConfig, TrapFrequencies
+from .errors import ConfigError, ConfinementWarning, IntegrationError, NonFiniteStateError
+from .integrators import available_methods, register_method
+from .io import load_config
+from .ions import random_particles, report_particle_1, report_particle_2
+from .result import SimulationResult, load_result
+from .simulation import simulate
+from .system import right_hand_side
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "ConfinementWarning",
+    "ConvergenceStudy",
+    "Drive",
+    "IntegrationError",
+    "NonFiniteStateError",
+    "Particle",
+    "PenningTrap",
+    "RadialAmplitudes",
+    "SimulationConfig",
+    "SimulationResult",
+    "TrapFrequencies",
+    "analytic_solution",
+    "available_methods",
+    "convergence_rate",
+    "convergence_study",
+    "equations_of_motion",
+    "load_config",
+    "load_result",
+    "max_error",
+    "radial_amplitudes",
+    "random_particles",
+    "register_method",
+    "relative_error",
+    "report_particle_1",
+    "report_particle_2",
+    "right_hand_side",
+    "simulate",
+    "units",
+]
+
+
+def equations_of_motion(n_particles=1, interactions=False, drive=False):
+    """The equations of motion as SymPy derives them; see :func:`trapode.model.equations_of_motion`.
+
+    Imports SymPy on first use.
+
+    Examples
+    --------
+    >>> import trapode
+    >>> print(trapode.equations_of_motion()[2])
+    Eq(Derivative(z_1(t), (t, 2)), -2*V_0*q_1*z_1(t)/(d**2*m_1))
+    """
+    from .model import equations_of_motion as derive
+
+    return derive(n_particles=n_particles, interactions=interactions, drive=drive)

@@ -1,0 +1,224 @@
+"""Error and convergence analysis: relative errors, Δmax and observed orders."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .analytic import analytic_solution
+from .errors import ConfigError
+from .integrators import time_grid
+from .simulation import simulate
+
+__all__ = ["relative_error", "max_error", "convergence_rate", "convergence_study", "ConvergenceStudy"]
+
+
+def relative_error(numeric, exact):
+    """Relative error ``|r_i − r_exact(t_i)| / |r_exact(t_i)|`` at every time.
+
+    Parameters
+    ----------
+    numeric, exact : array_like, shape (..., 3)
+        Positions (or any vectors) to compare; the last axis holds the
+        Cartesian components.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        One relative error per vector, e.g. per time step (and particle).
+
+    Examples
+    --------
+    >>> import trapode
+    >>> trapode.relative_error([[3.0, 0.0, 4.0]], [[0.0, 0.0, 5.0]])
+    array([0.63245553])
+    """
+    numeric = np.asarray(numeric, dtype=np.float64)
+    exact = np.asarray(exact, dtype=np.float64)
+    _check_same_shape(numeric, exact)
+    return np.linalg.norm(numeric - exact, axis=-1) / np.linalg.norm(exact, axis=-1)
+
+
+def max_error(numeric, exact):
+    """Largest absolute error ``Δmax = max_i |r_exact(t_i) − r_i|`` (SPEC.md).
+
+    Parameters
+    ----------
+    numeric, exact : array_like, shape (..., 3)
+
+    Returns
+    -------
+    float
+        In the units of the inputs (µm for positions).
+
+    Examples
+    --------
+    >>> import trapode
+    >>> trapode.max_error([[1.0, 2.0, 2.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    2.8284271247461903
+    """
+    numeric = np.asarray(numeric, dtype=np.float64)
+    exact = np.asarray(exact, dtype=np.float64)
+    _check_same_shape(numeric, exact)
+    return float(np.max(np.linalg.norm(numeric - exact, axis=-1)))
+
+
+def _check_same_shape(numeric, exact):
+    if numeric.shape != exact.shape or numeric.ndim == 0 or numeric.shape[-1] != 3:
+        raise ConfigError(
+            f"numeric and exact must have the same shape (..., 3), got {numeric.shape} and {exact.shape}."
+        )
+
+
+def convergence_rate(step_sizes, max_errors):
+    """Observed order of convergence, averaged over successive refinements.
+
+    ``r = 1/(K−1) Σ_{k=2..K} log(Δmax_k / Δmax_{k−1}) / log(h_k / h_{k−1})``,
+    SPEC.md's formula (with K = 4 there).
+
+    Parameters
+    ----------
+    step_sizes : sequence of float
+        Step sizes h_k, at least two, all different and positive.
+    max_errors : sequence of float
+        Δmax_k for each step size, positive.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import trapode
+    >>> trapode.convergence_rate([0.1, 0.05, 0.025], [1e-4, 6.25e-6, 3.90625e-7])
+    4.0
+    """
+    h = np.asarray(step_sizes, dtype=np.float64)
+    errors = np.asarray(max_errors, dtype=np.float64)
+    if h.ndim != 1 or h.shape != errors.shape or h.size < 2:
+        raise ConfigError(
+            "step_sizes and max_errors must be 1-D sequences of the same length ≥ 2, "
+            f"got shapes {h.shape} and {errors.shape}."
+        )
+    if not (np.all(np.isfinite(h)) and np.all(h > 0) and np.all(np.isfinite(errors)) and np.all(errors > 0)):
+        raise ConfigError(
+            f"step_sizes and max_errors must be positive and finite, got {h.tolist()} and {errors.tolist()}."
+        )
+    if np.any(h[1:] == h[:-1]):
+        raise ConfigError(f"successive step_sizes must differ, got {h.tolist()}.")
+    return float(np.mean(np.log(errors[1:] / errors[:-1]) / np.log(h[1:] / h[:-1])))
+
+
+@dataclass(frozen=True, eq=False)
+class ConvergenceStudy:
+    """Errors of several methods at several step counts, against one reference.
+
+    Attributes
+    ----------
+    config : SimulationConfig
+        The base configuration (its ``method`` and ``n_steps`` are replaced).
+    methods : tuple of str
+    n_steps : tuple of int
+    reference : str
+        ``"analytic"`` or the name of the reference method (``"dop853"``).
+    step_sizes : ndarray, shape (len(n_steps),)
+        h_k = t_end / n_k in µs.
+    max_errors : ndarray, shape (len(methods), len(n_steps))
+        Δmax in µm over all particles and times.
+    rates : dict
+        Observed order of each method (:func:`convergence_rate`).
+    times : dict
+        ``times[n]``: sample times (µs) of the runs with n steps.
+    relative_errors : dict
+        ``relative_errors[method, n]``: array (n + 1, N) of relative errors
+        per time and particle.
+    """
+
+    config: object
+    methods: tuple
+    n_steps: tuple
+    reference: str
+    step_sizes: np.ndarray
+    max_errors: np.ndarray
+    rates: dict
+    times: dict
+    relative_errors: dict
+
+    def table(self):
+        """The Δmax table and the rates as aligned text."""
+        header = f"{'n':>8} {'h (µs)':>12} " + " ".join(f"{'Δmax ' + m + ' (µm)':>20}" for m in self.methods)
+        lines = [f"Convergence against the {self.reference} solution, t_end = {self.config.t_end:g} µs", header]
+        for k, n in enumerate(self.n_steps):
+            errors = " ".join(f"{self.max_errors[j, k]:>20.6e}" for j in range(len(self.methods)))
+            lines.append(f"{n:>8d} {self.step_sizes[k]:>12.6g} {errors}")
+        lines.append(
+            f"{'rate':>8} {'':>12} " + " ".join(f"{self.rates[m]:>20.4f}" for m in self.methods)
+        )
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.table()
+
+
+def convergence_study(config, methods=("euler", "rk4"), n_steps=(4000, 8000, 16000, 32000), reference="analytic"):
+    """Run ``methods`` at each step count and measure their errors.
+
+    Parameters
+    ----------
+    config : SimulationConfig
+        Trap, particles and duration; ``method`` and ``n_steps`` are replaced.
+    methods : sequence of str
+        Registered method names.
+    n_steps : sequence of int
+        Step counts, at least two.
+    reference : str
+        ``"analytic"`` (one particle in a static trap; the closed form of
+        :func:`trapode.analytic_solution`) or a registered method name such as
+        ``"dop853"``, run at the same sample times with the tolerances of
+        ``config``.
+
+    Returns
+    -------
+    ConvergenceStudy
+
+    Examples
+    --------
+    >>> import trapode
+    >>> config = trapode.SimulationConfig(trap=trapode.PenningTrap(),
+    ...     particles=[trapode.report_particle_1()], t_end=50.0, n_steps=1)
+    >>> study = trapode.convergence_study(config, methods=["rk4"], n_steps=[4000, 8000])
+    >>> round(study.rates["rk4"], 1)
+    4.0
+    """
+    methods = tuple(methods)
+    n_steps = tuple(int(n) for n in n_steps)
+    if len(n_steps) < 2:
+        raise ConfigError(f"convergence_study needs at least two n_steps, got {n_steps!r}.")
+    if not methods:
+        raise ConfigError("convergence_study needs at least one method, got none.")
+    if reference == "analytic" and config.n_particles != 1:
+        raise ConfigError(
+            f"reference='analytic' needs exactly one particle, got {config.n_particles}; use reference='dop853'."
+        )
+    max_errors = np.empty((len(methods), len(n_steps)))
+    times, relative_errors = {}, {}
+    for k, n in enumerate(n_steps):
+        if reference == "analytic":
+            t = time_grid(config.t_end, n)
+            exact = analytic_solution(config.trap, config.particles[0], t)[:, np.newaxis, :]
+        else:
+            reference_result = simulate(dataclasses.replace(config, method=reference, n_steps=n))
+            t, exact = reference_result.t, reference_result.r
+        times[n] = t
+        for j, method in enumerate(methods):
+            numeric = simulate(dataclasses.replace(config, method=method, n_steps=n)).r
+            relative_errors[method, n] = relative_error(numeric, exact)
+            max_errors[j, k] = max_error(numeric, exact)
+    step_sizes = np.array([config.t_end / n for n in n_steps])
+    rates = {method: convergence_rate(step_sizes, max_errors[j]) for j, method in enumerate(methods)}
+    return ConvergenceStudy(
+        config=config, methods=methods, n_steps=n_steps, reference=reference, step_sizes=step_sizes,
+        max_errors=max_errors, rates=rates, times=times, relative_errors=relative_errors,
+    )

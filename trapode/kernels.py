@@ -1,0 +1,226 @@
+"""Compiled numerical kernels: the right-hand side and the fixed-step integrators.
+
+Every function here is a pure function of arrays, compiled by numba with
+``cache=True`` (so a second process loads machine code instead of compiling)
+and ``error_model="numpy"`` (so divisions do not check for zero, which would
+stop the loops from vectorising).
+
+Layout: positions, velocities and accelerations are ``(3, N)`` arrays, one row
+per Cartesian component, so that the loops over particles run over contiguous
+memory. The trap is a float array ``(B0, V0, d, f, omega_V)`` in internal units
+(:func:`trap_parameters`).
+
+The physics comes from :mod:`trapode._generated`, which SymPy wrote; nothing
+here restates a force law.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import _generated
+from .units import COULOMB_CONSTANT
+
+__all__ = [
+    "trap_parameters",
+    "accelerations",
+    "flat_rhs",
+    "euler_trajectory",
+    "rk4_trajectory",
+]
+
+_JIT = {"cache": True, "error_model": "numpy", "nogil": True}
+
+external_acceleration = njit(inline="always", **_JIT)(_generated.external_acceleration)
+coulomb_field = njit(inline="always", **_JIT)(_generated.coulomb_field)
+electrode_voltage = njit(inline="always", **_JIT)(_generated.electrode_voltage)
+
+
+def trap_parameters(trap):
+    """Pack a :class:`~trapode.PenningTrap` as the float array the kernels take.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(B0, V0, d, f, omega_V)`` with B0 in u/(µs e), V0 in u µm²/(µs² e),
+        d in µm, the drive amplitude and its angular frequency in rad/µs
+        (both zero without a drive).
+    """
+    drive = trap.drive
+    amplitude, omega = (drive.amplitude, drive.omega) if drive is not None else (0.0, 0.0)
+    return np.array([trap.B0_internal, trap.V0_internal, trap.d, amplitude, omega], dtype=np.float64)
+
+
+# The pair loop's reduction only vectorises if LLVM may reassociate the sums.
+@njit(fastmath={"reassoc", "contract", "nsz"}, **_JIT)
+def _field_from_charges(x, y, z, xs, ys, zs, charges):
+    """Coulomb field at (x, y, z) from the charges at (xs, ys, zs); loops from 0."""
+    field_x = 0.0
+    field_y = 0.0
+    field_z = 0.0
+    for j in range(xs.shape[0]):
+        ex, ey, ez = coulomb_field(x - xs[j], y - ys[j], z - zs[j], charges[j], COULOMB_CONSTANT)
+        field_x += ex
+        field_y += ey
+        field_z += ez
+    return field_x, field_y, field_z
+
+
+@njit(inline="always", **_JIT)
+def accelerations(t, pos, vel, charge, mass, trap, interactions, out):
+    """Write the acceleration of every particle at time ``t`` into ``out``.
+
+    Parameters
+    ----------
+    t : float
+        Time in µs (the drive is evaluated there).
+    pos, vel : ndarray, shape (3, N)
+        Positions in µm and velocities in µm/µs.
+    charge, mass : ndarray, shape (N,)
+        Charges in e and masses in u.
+    trap : ndarray, shape (5,)
+        See :func:`trap_parameters`.
+    interactions : bool
+        Add the Coulomb field of every other particle.
+    out : ndarray, shape (3, N)
+        Accelerations in µm/µs², overwritten.
+    """
+    n = pos.shape[1]
+    B0, d, amplitude = trap[0], trap[2], trap[3]
+    # The drive depends on time alone: evaluate it once, and not at all without one.
+    voltage = electrode_voltage(t, trap[1], amplitude, trap[4]) if amplitude != 0.0 else trap[1]
+    for i in range(n):
+        ax, ay, az = external_acceleration(
+            pos[0, i], pos[1, i], pos[2, i], vel[0, i], vel[1, i], vel[2, i], charge[i] / mass[i], B0, voltage, d
+        )
+        out[0, i] = ax
+        out[1, i] = ay
+        out[2, i] = az
+    if interactions:
+        xs, ys, zs = pos[0], pos[1], pos[2]
+        for i in range(n):
+            # Two loops that both start at 0 skip the particle itself and vectorise.
+            below = _field_from_charges(pos[0, i], pos[1, i], pos[2, i], xs[:i], ys[:i], zs[:i], charge[:i])
+            above = _field_from_charges(
+                pos[0, i], pos[1, i], pos[2, i], xs[i + 1:], ys[i + 1:], zs[i + 1:], charge[i + 1:]
+            )
+            charge_to_mass = charge[i] / mass[i]
+            out[0, i] += charge_to_mass * (below[0] + above[0])
+            out[1, i] += charge_to_mass * (below[1] + above[1])
+            out[2, i] += charge_to_mass * (below[2] + above[2])
+
+
+@njit(**_JIT)
+def flat_rhs(t, y, charge, mass, trap, interactions):
+    """Right-hand side ``dy/dt = F(t, y)`` on the flat state ``y = (r_1..r_N, v_1..v_N)``.
+
+    ``y`` has length 6N: the positions of all particles (x, y, z each, in µm),
+    then their velocities (µm/µs). This is the form ``scipy.integrate.solve_ivp``
+    takes.
+    """
+    n = charge.shape[0]
+    state = y.reshape(2, n, 3)
+    pos = np.ascontiguousarray(state[0].T)
+    vel = np.ascontiguousarray(state[1].T)
+    acc = np.empty((3, n))
+    accelerations(t, pos, vel, charge, mass, trap, interactions, acc)
+    derivative = np.empty((2, n, 3))
+    derivative[0] = state[1]
+    derivative[1] = acc.T
+    return derivative.reshape(6 * n)
+
+
+@njit(inline="always", **_JIT)
+def _store(step, pos, vel, r_out, v_out):
+    """Copy the state into row ``step`` of the (n_steps + 1, N, 3) outputs; False if non-finite."""
+    nonfinite = False
+    for i in range(pos.shape[1]):
+        for k in range(3):
+            r_out[step, i, k] = pos[k, i]
+            v_out[step, i, k] = vel[k, i]
+            # x - x is 0 for finite x and NaN otherwise; an or-reduction vectorises, a float sum would not.
+            nonfinite |= (pos[k, i] - pos[k, i] != 0.0) | (vel[k, i] - vel[k, i] != 0.0)
+    return not nonfinite
+
+
+@njit(**_JIT)
+def euler_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions, r_out, v_out):
+    """Forward Euler, ``y_{n+1} = y_n + h F(t_n, y_n)``, with h = t_end / n_steps.
+
+    Fills ``r_out`` and ``v_out`` (shape ``(n_steps + 1, N, 3)``) and returns
+    the number of steps stored: ``n_steps + 1``, or the index of the first
+    non-finite step (whose row is left as computed).
+    """
+    h = t_end / n_steps
+    pos = pos0.copy()
+    vel = vel0.copy()
+    acc = np.empty_like(pos)
+    _store(0, pos, vel, r_out, v_out)
+    for step in range(n_steps):
+        accelerations(step * h, pos, vel, charge, mass, trap, interactions, acc)
+        for k in range(3):
+            for i in range(pos.shape[1]):
+                pos[k, i] += h * vel[k, i]
+                vel[k, i] += h * acc[k, i]
+        if not _store(step + 1, pos, vel, r_out, v_out):
+            return step + 1
+    return n_steps + 1
+
+
+@njit(**_JIT)
+def rk4_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions, r_out, v_out):
+    """Classical fourth-order Runge–Kutta with h = t_end / n_steps.
+
+    Each of the four stages is evaluated at its own time (t, t + h/2, t + h/2,
+    t + h) for all particles together. Time is ``step * h``, never summed, so
+    that it carries no round-off. Output and return value as
+    :func:`euler_trajectory`.
+    """
+    h = t_end / n_steps
+    half = 0.5 * h
+    sixth = h / 6.0
+    pos = pos0.copy()
+    vel = vel0.copy()
+    stage_pos = np.empty_like(pos)
+    stage_vel = np.empty_like(pos)
+    acc = np.empty_like(pos)
+    sum_vel = np.empty_like(pos)  # k1 + 2 k2 + 2 k3 + k4 of the position equation
+    sum_acc = np.empty_like(pos)  # the same for the velocity equation
+    n = pos.shape[1]
+    _store(0, pos, vel, r_out, v_out)
+    for step in range(n_steps):
+        t = step * h
+        # Stage 1 at t.
+        accelerations(t, pos, vel, charge, mass, trap, interactions, acc)
+        for k in range(3):
+            for i in range(n):
+                sum_vel[k, i] = vel[k, i]
+                sum_acc[k, i] = acc[k, i]
+                stage_pos[k, i] = pos[k, i] + half * vel[k, i]
+                stage_vel[k, i] = vel[k, i] + half * acc[k, i]
+        # Stage 2 at t + h/2.
+        accelerations(t + half, stage_pos, stage_vel, charge, mass, trap, interactions, acc)
+        for k in range(3):
+            for i in range(n):
+                sum_vel[k, i] += 2.0 * stage_vel[k, i]
+                sum_acc[k, i] += 2.0 * acc[k, i]
+                stage_pos[k, i] = pos[k, i] + half * stage_vel[k, i]
+                stage_vel[k, i] = vel[k, i] + half * acc[k, i]
+        # Stage 3 at t + h/2.
+        accelerations(t + half, stage_pos, stage_vel, charge, mass, trap, interactions, acc)
+        for k in range(3):
+            for i in range(n):
+                sum_vel[k, i] += 2.0 * stage_vel[k, i]
+                sum_acc[k, i] += 2.0 * acc[k, i]
+                stage_pos[k, i] = pos[k, i] + h * stage_vel[k, i]
+                stage_vel[k, i] = vel[k, i] + h * acc[k, i]
+        # Stage 4 at t + h.
+        accelerations(t + h, stage_pos, stage_vel, charge, mass, trap, interactions, acc)
+        for k in range(3):
+            for i in range(n):
+                pos[k, i] += sixth * (sum_vel[k, i] + stage_vel[k, i])
+                vel[k, i] += sixth * (sum_acc[k, i] + acc[k, i])
+        if not _store(step + 1, pos, vel, r_out, v_out):
+            return step + 1
+    return n_steps + 1
