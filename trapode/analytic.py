@@ -105,7 +105,7 @@ def radial_amplitudes(trap, particle):
     >>> import trapode
     >>> amplitudes = trapode.radial_amplitudes(trapode.PenningTrap(), trapode.report_particle_1())
     >>> round(amplitudes.radius_min, 3), round(amplitudes.radius_max, 3)
-    (...)
+    (20.0, 44.646)
     """
     omega_0, omega_z = _frequencies(trap, particle, "The radial amplitude")
     c_plus, c_minus = (

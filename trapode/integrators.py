@@ -56,8 +56,9 @@ def time_grid(t_end, n_steps):
 
 
 def _empty_trajectory(n_steps, n_particles):
-    shape = (n_steps + 1, n_particles, 3)
-    return np.empty(shape), np.empty(shape)
+    """Output arrays in the kernels' (n_steps + 1, 3, N) layout and their (n_steps + 1, N, 3) views."""
+    r, v = np.empty((2, n_steps + 1, 3, n_particles))
+    return r, v, r.transpose(0, 2, 1), v.transpose(0, 2, 1)
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,10 @@ class FixedStepIntegrator:
 
     def integrate(self, system, t_end, n_steps, rtol=None, atol=None):
         """Integrate ``system`` over ``[0, t_end]`` in ``n_steps`` equal steps."""
-        r, v = _empty_trajectory(n_steps, system.n_particles)
+        r_out, v_out, r, v = _empty_trajectory(n_steps, system.n_particles)
         n_stored = self.kernel(
             float(t_end), int(n_steps), system.positions, system.velocities,
-            system.charge, system.mass, system.trap, system.interactions, r, v,
+            system.charge, system.mass, system.trap, system.interactions, r_out, v_out,
         )
         message = "" if n_stored == n_steps + 1 else "the state became non-finite"
         return Trajectory(r, v, int(n_stored), message)
@@ -114,7 +115,7 @@ class SolveIvpIntegrator:
         )
         n_particles = system.n_particles
         n_stored = solution.y.shape[1]
-        r, v = _empty_trajectory(n_steps, n_particles)
+        _, _, r, v = _empty_trajectory(n_steps, n_particles)
         state = solution.y.T.reshape(n_stored, 2, n_particles, 3)
         r[:n_stored] = state[:, 0]
         v[:n_stored] = state[:, 1]

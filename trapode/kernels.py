@@ -7,8 +7,10 @@ stop the loops from vectorising).
 
 Layout: positions, velocities and accelerations are ``(3, N)`` arrays, one row
 per Cartesian component, so that the loops over particles run over contiguous
-memory. The trap is a float array ``(B0, V0, d, f, omega_V)`` in internal units
-(:func:`trap_parameters`).
+memory and vectorise; trajectories are written as ``(n_steps + 1, 3, N)``. The
+trap is a float array ``(B0, V0, d, f, omega_V)`` in internal units
+(:func:`trap_parameters`). Particles enter through their charges (e) and
+charge-to-mass ratios (e/u).
 
 The physics comes from :mod:`trapode._generated`, which SymPy wrote; nothing
 here restates a force law.
@@ -24,6 +26,7 @@ from .units import COULOMB_CONSTANT
 
 __all__ = [
     "trap_parameters",
+    "coulomb_accelerations",
     "accelerations",
     "flat_rhs",
     "euler_trajectory",
@@ -68,7 +71,28 @@ def _field_from_charges(x, y, z, xs, ys, zs, charges):
 
 
 @njit(inline="always", **_JIT)
-def accelerations(t, pos, vel, charge, mass, trap, interactions, out):
+def coulomb_accelerations(pos, charge, charge_to_mass, out):
+    """Write ``q_i/m_i Σ_{j≠i} E_j(r_i)``, the Coulomb acceleration of every particle, into ``out``."""
+    xs, ys, zs = pos[0], pos[1], pos[2]
+    for i in range(pos.shape[1]):
+        x, y, z = xs[i], ys[i], zs[i]
+        # Two loops that both start at 0 skip the particle itself and vectorise.
+        below = _field_from_charges(x, y, z, xs[:i], ys[:i], zs[:i], charge[:i])
+        above = _field_from_charges(x, y, z, xs[i + 1:], ys[i + 1:], zs[i + 1:], charge[i + 1:])
+        out[0, i] = charge_to_mass[i] * (below[0] + above[0])
+        out[1, i] = charge_to_mass[i] * (below[1] + above[1])
+        out[2, i] = charge_to_mass[i] * (below[2] + above[2])
+
+
+@njit(inline="always", **_JIT)
+def _voltage(t, trap):
+    """Electrode voltage at time t; the drive, a function of time alone, is skipped when off."""
+    amplitude = trap[3]
+    return electrode_voltage(t, trap[1], amplitude, trap[4]) if amplitude != 0.0 else trap[1]
+
+
+@njit(inline="always", **_JIT)
+def accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, out):
     """Write the acceleration of every particle at time ``t`` into ``out``.
 
     Parameters
@@ -77,8 +101,8 @@ def accelerations(t, pos, vel, charge, mass, trap, interactions, out):
         Time in µs (the drive is evaluated there).
     pos, vel : ndarray, shape (3, N)
         Positions in µm and velocities in µm/µs.
-    charge, mass : ndarray, shape (N,)
-        Charges in e and masses in u.
+    charge, charge_to_mass : ndarray, shape (N,)
+        Charges in e and charge-to-mass ratios in e/u.
     trap : ndarray, shape (5,)
         See :func:`trap_parameters`.
     interactions : bool
@@ -86,29 +110,22 @@ def accelerations(t, pos, vel, charge, mass, trap, interactions, out):
     out : ndarray, shape (3, N)
         Accelerations in µm/µs², overwritten.
     """
-    n = pos.shape[1]
-    B0, d, amplitude = trap[0], trap[2], trap[3]
-    # The drive depends on time alone: evaluate it once, and not at all without one.
-    voltage = electrode_voltage(t, trap[1], amplitude, trap[4]) if amplitude != 0.0 else trap[1]
-    for i in range(n):
-        ax, ay, az = external_acceleration(
-            pos[0, i], pos[1, i], pos[2, i], vel[0, i], vel[1, i], vel[2, i], charge[i] / mass[i], B0, voltage, d
-        )
-        out[0, i] = ax
-        out[1, i] = ay
-        out[2, i] = az
     if interactions:
-        xs, ys, zs = pos[0], pos[1], pos[2]
-        for i in range(n):
-            # Two loops that both start at 0 skip the particle itself and vectorise.
-            below = _field_from_charges(pos[0, i], pos[1, i], pos[2, i], xs[:i], ys[:i], zs[:i], charge[:i])
-            above = _field_from_charges(
-                pos[0, i], pos[1, i], pos[2, i], xs[i + 1:], ys[i + 1:], zs[i + 1:], charge[i + 1:]
-            )
-            charge_to_mass = charge[i] / mass[i]
-            out[0, i] += charge_to_mass * (below[0] + above[0])
-            out[1, i] += charge_to_mass * (below[1] + above[1])
-            out[2, i] += charge_to_mass * (below[2] + above[2])
+        coulomb_accelerations(pos, charge, charge_to_mass, out)
+    B0, d = trap[0], trap[2]
+    voltage = _voltage(t, trap)
+    for i in range(pos.shape[1]):
+        ax, ay, az = external_acceleration(
+            pos[0, i], pos[1, i], pos[2, i], vel[0, i], vel[1, i], vel[2, i], charge_to_mass[i], B0, voltage, d
+        )
+        if interactions:
+            out[0, i] += ax
+            out[1, i] += ay
+            out[2, i] += az
+        else:
+            out[0, i] = ax
+            out[1, i] = ay
+            out[2, i] = az
 
 
 @njit(**_JIT)
@@ -124,7 +141,7 @@ def flat_rhs(t, y, charge, mass, trap, interactions):
     pos = np.ascontiguousarray(state[0].T)
     vel = np.ascontiguousarray(state[1].T)
     acc = np.empty((3, n))
-    accelerations(t, pos, vel, charge, mass, trap, interactions, acc)
+    accelerations(t, pos, vel, charge, charge / mass, trap, interactions, acc)
     derivative = np.empty((2, n, 3))
     derivative[0] = state[1]
     derivative[1] = acc.T
@@ -133,12 +150,12 @@ def flat_rhs(t, y, charge, mass, trap, interactions):
 
 @njit(inline="always", **_JIT)
 def _store(step, pos, vel, r_out, v_out):
-    """Copy the state into row ``step`` of the (n_steps + 1, N, 3) outputs; False if non-finite."""
+    """Copy the state into row ``step`` of the (n_steps + 1, 3, N) outputs; False if non-finite."""
     nonfinite = False
-    for i in range(pos.shape[1]):
-        for k in range(3):
-            r_out[step, i, k] = pos[k, i]
-            v_out[step, i, k] = vel[k, i]
+    for k in range(3):
+        for i in range(pos.shape[1]):
+            r_out[step, k, i] = pos[k, i]
+            v_out[step, k, i] = vel[k, i]
             # x - x is 0 for finite x and NaN otherwise; an or-reduction vectorises, a float sum would not.
             nonfinite |= (pos[k, i] - pos[k, i] != 0.0) | (vel[k, i] - vel[k, i] != 0.0)
     return not nonfinite
@@ -148,23 +165,25 @@ def _store(step, pos, vel, r_out, v_out):
 def euler_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions, r_out, v_out):
     """Forward Euler, ``y_{n+1} = y_n + h F(t_n, y_n)``, with h = t_end / n_steps.
 
-    Fills ``r_out`` and ``v_out`` (shape ``(n_steps + 1, N, 3)``) and returns
-    the number of steps stored: ``n_steps + 1``, or the index of the first
-    non-finite step (whose row is left as computed).
+    Fills ``r_out`` and ``v_out`` (shape ``(n_steps + 1, 3, N)``) and returns
+    the number of rows written: ``n_steps + 1``, or ``k + 1`` when the state
+    of step k is the first non-finite one (row k holds it, and the run stops).
     """
     h = t_end / n_steps
+    n = pos0.shape[1]
+    charge_to_mass = charge / mass
     pos = pos0.copy()
     vel = vel0.copy()
     acc = np.empty_like(pos)
     _store(0, pos, vel, r_out, v_out)
     for step in range(n_steps):
-        accelerations(step * h, pos, vel, charge, mass, trap, interactions, acc)
+        accelerations(step * h, pos, vel, charge, charge_to_mass, trap, interactions, acc)
         for k in range(3):
-            for i in range(pos.shape[1]):
+            for i in range(n):
                 pos[k, i] += h * vel[k, i]
                 vel[k, i] += h * acc[k, i]
         if not _store(step + 1, pos, vel, r_out, v_out):
-            return step + 1
+            return step + 2
     return n_steps + 1
 
 
@@ -180,6 +199,8 @@ def rk4_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions,
     h = t_end / n_steps
     half = 0.5 * h
     sixth = h / 6.0
+    n = pos0.shape[1]
+    charge_to_mass = charge / mass
     pos = pos0.copy()
     vel = vel0.copy()
     stage_pos = np.empty_like(pos)
@@ -187,40 +208,38 @@ def rk4_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions,
     acc = np.empty_like(pos)
     sum_vel = np.empty_like(pos)  # k1 + 2 k2 + 2 k3 + k4 of the position equation
     sum_acc = np.empty_like(pos)  # the same for the velocity equation
-    n = pos.shape[1]
     _store(0, pos, vel, r_out, v_out)
+    # Loops with few arrays each: LLVM vectorises a loop only if it can check
+    # cheaply that its arrays do not overlap, which one fused loop over all
+    # eight arrays defeats.
     for step in range(n_steps):
         t = step * h
-        # Stage 1 at t.
-        accelerations(t, pos, vel, charge, mass, trap, interactions, acc)
+        accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, acc)
         for k in range(3):
             for i in range(n):
                 sum_vel[k, i] = vel[k, i]
                 sum_acc[k, i] = acc[k, i]
                 stage_pos[k, i] = pos[k, i] + half * vel[k, i]
                 stage_vel[k, i] = vel[k, i] + half * acc[k, i]
-        # Stage 2 at t + h/2.
-        accelerations(t + half, stage_pos, stage_vel, charge, mass, trap, interactions, acc)
+        accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
         for k in range(3):
             for i in range(n):
                 sum_vel[k, i] += 2.0 * stage_vel[k, i]
                 sum_acc[k, i] += 2.0 * acc[k, i]
                 stage_pos[k, i] = pos[k, i] + half * stage_vel[k, i]
                 stage_vel[k, i] = vel[k, i] + half * acc[k, i]
-        # Stage 3 at t + h/2.
-        accelerations(t + half, stage_pos, stage_vel, charge, mass, trap, interactions, acc)
+        accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
         for k in range(3):
             for i in range(n):
                 sum_vel[k, i] += 2.0 * stage_vel[k, i]
                 sum_acc[k, i] += 2.0 * acc[k, i]
                 stage_pos[k, i] = pos[k, i] + h * stage_vel[k, i]
                 stage_vel[k, i] = vel[k, i] + h * acc[k, i]
-        # Stage 4 at t + h.
-        accelerations(t + h, stage_pos, stage_vel, charge, mass, trap, interactions, acc)
+        accelerations(t + h, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
         for k in range(3):
             for i in range(n):
                 pos[k, i] += sixth * (sum_vel[k, i] + stage_vel[k, i])
                 vel[k, i] += sixth * (sum_acc[k, i] + acc[k, i])
         if not _store(step + 1, pos, vel, r_out, v_out):
-            return step + 1
+            return step + 2
     return n_steps + 1

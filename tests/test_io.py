@@ -1,0 +1,115 @@
+"""Configuration files and saved results."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import trapode
+from trapode import ConfigError
+
+
+def write(tmp_path, text, name="config.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+VALID = """
+t_end = 50.0
+n_steps = 4000
+method = "rk4"
+interactions = true
+
+[trap]
+B0 = 1.0
+V0 = 0.025
+d = 500.0
+
+[[particles]]
+q = 1
+m = 40.077
+r = [20.0, 0.0, 20.0]
+v = [0.0, 25.0, 0.0]
+"""
+
+
+def test_example_file_gives_the_report_setup(examples_dir, trap, particle_1, particle_2):
+    config = trapode.load_config(examples_dir / "two_particles.toml")
+    assert config == trapode.SimulationConfig(
+        trap=trap, particles=[particle_1, particle_2], t_end=50.0, n_steps=4000, method="rk4", interactions=True
+    )
+
+
+def test_drive_example_file(examples_dir):
+    config = trapode.load_config(examples_dir / "driven_trap.toml")
+    assert config.trap.drive == trapode.Drive(amplitude=0.1, omega=1.39)
+    assert (config.t_end, config.n_steps, config.interactions) == (500.0, 5000, False)
+
+
+def test_misspelt_key_suggests_the_close_match(tmp_path):
+    path = write(tmp_path, VALID.replace("n_steps", "nsteps"))
+    with pytest.raises(ConfigError, match=r"unknown key 'nsteps' in the top level\. Did you mean 'n_steps'\?"):
+        trapode.load_config(path)
+
+
+def test_misspelt_key_in_a_particle(tmp_path):
+    path = write(tmp_path, VALID.replace("m = 40.077", "mass = 40.077"))
+    with pytest.raises(ConfigError, match=r"unknown key 'mass' in particles\[0\]\..*Valid keys: q, m, r, v"):
+        trapode.load_config(path)
+
+
+def test_misspelt_key_in_the_drive(tmp_path):
+    path = write(tmp_path, VALID.replace("d = 500.0", "d = 500.0\ndrive = { amplitude = 0.1, omgea = 1.0 }"))
+    with pytest.raises(ConfigError, match=r"unknown key 'omgea' in \[trap\.drive\]\. Did you mean 'omega'\?"):
+        trapode.load_config(path)
+
+
+def test_toml_syntax_error_names_the_line(tmp_path):
+    path = write(tmp_path, VALID.replace("B0 = 1.0", "B0 = = 1.0"))
+    line = VALID.replace("B0 = 1.0", "B0 = = 1.0").splitlines().index("B0 = = 1.0") + 1
+    with pytest.raises(ConfigError, match=rf"invalid TOML: .*line {line}"):
+        trapode.load_config(path)
+
+
+@pytest.mark.parametrize(
+    "old, new, match",
+    [
+        ("m = 40.077", "m = -1.0", r"particles\[0\]: Particle\.m must be a positive finite mass in u, got -1\.0"),
+        ("r = [20.0, 0.0, 20.0]", "r = [20.0, 0.0]", r"particles\[0\]: Particle\.r .* got 2 values"),
+        ("B0 = 1.0", 'B0 = "1.0"', r"\[trap\]: PenningTrap\.B0 must be a finite magnetic field in tesla, got '1\.0' \(str\)"),
+        ('method = "rk4"', 'method = "rk-4"', r"must be one of 'dop853', 'euler', 'rk4'.*got 'rk-4'"),
+        ("n_steps = 4000", "", r"missing the required key 'n_steps'"),
+        ("q = 1\n", "", r"particles\[0\] is missing the required key 'q'"),
+    ],
+)
+def test_bad_values_in_a_file(tmp_path, old, new, match):
+    path = write(tmp_path, VALID.replace(old, new, 1))
+    with pytest.raises(ConfigError, match=match):
+        trapode.load_config(path)
+
+
+def test_text_is_never_evaluated(tmp_path):
+    path = write(tmp_path, VALID.replace("t_end = 50.0", 't_end = "__import__(\'os\').getcwd()"'))
+    with pytest.raises(ConfigError, match=r"t_end must be a positive finite duration in µs, got \"__import__"):
+        trapode.load_config(path)
+
+
+def test_result_round_trips_exactly(tmp_path, trap, particle_1, particle_2):
+    config = trapode.SimulationConfig(
+        trap=dataclasses.replace(trap, drive=trapode.Drive(0.1, 1.39)), particles=[particle_1, particle_2],
+        t_end=5.0, n_steps=300, method="rk4", interactions=True, rtol=3e-11,
+    )
+    result = trapode.simulate(config)
+    result.save(tmp_path / "run.npz")
+    loaded = trapode.load_result(tmp_path / "run.npz")
+    assert loaded == result
+    assert loaded.config == config
+    assert np.array_equal(loaded.r, result.r) and np.array_equal(loaded.v, result.v)
+    np.testing.assert_array_equal(loaded.escape_time, result.escape_time)
+
+
+def test_loading_a_foreign_file_fails_clearly(tmp_path):
+    np.savez(tmp_path / "other.npz", t=np.zeros(3))
+    with pytest.raises(ConfigError, match=r"not a trapode result file"):
+        trapode.load_result(tmp_path / "other.npz")

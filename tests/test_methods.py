@@ -1,0 +1,61 @@
+"""The method registry: new methods plug in without touching simulate()."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import trapode
+from trapode.integrators import METHODS, Trajectory, time_grid
+
+from .conftest import single_config
+
+
+@dataclass(frozen=True)
+class ExplicitMidpoint:
+    """A second-order method written in plain Python on the compiled flat right-hand side."""
+
+    name: str = "midpoint"
+    order: int = 2
+
+    def integrate(self, system, t_end, n_steps, rtol=None, atol=None):
+        t = time_grid(t_end, n_steps)
+        h = t_end / n_steps
+        y = system.initial_state()
+        states = [y]
+        for i in range(n_steps):
+            half = y + h / 2 * system.rhs(t[i], y)
+            y = y + h * system.rhs(t[i] + h / 2, half)
+            states.append(y)
+        states = np.array(states).reshape(n_steps + 1, 2, system.n_particles, 3)
+        return Trajectory(states[:, 0].copy(), states[:, 1].copy(), n_steps + 1)
+
+
+@pytest.fixture
+def midpoint():
+    method = trapode.register_method(ExplicitMidpoint())
+    yield method
+    del METHODS[method.name]
+
+
+def test_registered_method_runs_through_simulate_at_its_order(midpoint, trap, particle_1):
+    assert "midpoint" in trapode.available_methods()
+    study = trapode.convergence_study(single_config(trap, particle_1, t_end=5.0), methods=["midpoint"],
+                                      n_steps=[400, 800, 1600])
+    assert study.rates["midpoint"] == pytest.approx(2.0, abs=0.05)
+
+
+def test_registering_twice_needs_replace(midpoint):
+    with pytest.raises(trapode.ConfigError, match="already registered; pass replace=True"):
+        trapode.register_method(ExplicitMidpoint())
+    trapode.register_method(ExplicitMidpoint(), replace=True)
+
+
+def test_registering_a_non_method_fails():
+    with pytest.raises(trapode.ConfigError, match="needs an object with a non-empty str `name`"):
+        trapode.register_method(object())
+
+
+def test_builtin_methods_and_orders():
+    assert trapode.available_methods()[:3] == ["dop853", "euler", "rk4"]
+    assert [METHODS[name].order for name in ("euler", "rk4", "dop853")] == [1, 4, 8]
