@@ -90,3 +90,18 @@ def test_convergence_example_prints_rates_and_saves_figures(tmp_path):
         "fig13_relative_error_rk4_vs_analytic.png",
         "fig13_relative_error_rk4_vs_dop853.png",
     ]
+
+
+def test_relative_error_figure_is_labelled_with_units(trap, particle_1):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from trapode.plotting import plot_relative_error
+
+    study = trapode.convergence_study(single_config(trap, particle_1, t_end=5.0), n_steps=(400, 800))
+    ax = plot_relative_error(study, "rk4")
+    assert ax.get_xlabel() == "t (µs)" and "relative error" in ax.get_ylabel() and ax.get_yscale() == "log"
+    assert len(ax.get_lines()) == 2
+    # The curves are the study's errors (t = 0 dropped: zero error has no logarithm).
+    np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), study.relative_errors["rk4", 800][1:, 0])
+    ax.figure.clf()
