@@ -47,21 +47,21 @@ def test_drive_example_file(examples_dir):
     assert (config.t_end, config.n_steps, config.interactions) == (500.0, 5000, False)
 
 
-def test_misspelt_key_suggests_the_close_match(tmp_path):
-    path = write(tmp_path, VALID.replace("n_steps", "nsteps"))
-    with pytest.raises(ConfigError, match=r"unknown key 'nsteps' in the top level\. Did you mean 'n_steps'\?"):
-        trapode.load_config(path)
-
-
-def test_misspelt_key_in_a_particle(tmp_path):
-    path = write(tmp_path, VALID.replace("m = 40.077", "mass = 40.077"))
-    with pytest.raises(ConfigError, match=r"unknown key 'mass' in particles\[0\]\..*Valid keys: q, m, r, v"):
-        trapode.load_config(path)
-
-
-def test_misspelt_key_in_the_drive(tmp_path):
-    path = write(tmp_path, VALID.replace("d = 500.0", "d = 500.0\ndrive = { amplitude = 0.1, omgea = 1.0 }"))
-    with pytest.raises(ConfigError, match=r"unknown key 'omgea' in \[trap\.drive\]\. Did you mean 'omega'\?"):
+@pytest.mark.parametrize(
+    "old, new, match",
+    [
+        ("n_steps", "nsteps", r"unknown key 'nsteps' in the top level\. Did you mean 'n_steps'\?"),
+        ("m = 40.077", "mass = 40.077", r"unknown key 'mass' in particles\[0\]\..*Valid keys: q, m, r, v"),
+        (
+            "d = 500.0",
+            "d = 500.0\ndrive = { amplitude = 0.1, omgea = 1.0 }",
+            r"unknown key 'omgea' in \[trap\.drive\]\. Did you mean 'omega'\?",
+        ),
+    ],
+)
+def test_misspelt_key_suggests_the_close_match(tmp_path, old, new, match):
+    path = write(tmp_path, VALID.replace(old, new))
+    with pytest.raises(ConfigError, match=match):
         trapode.load_config(path)
 
 

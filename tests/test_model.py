@@ -103,3 +103,21 @@ def test_simulating_does_not_import_sympy():
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["False", "False"]
+
+
+def test_cached_kernels_are_dropped_when_the_generated_module_changes(tmp_path):
+    from trapode.kernels import drop_stale_cache
+
+    generated = tmp_path / "_generated.py"
+    cache = tmp_path / "__pycache__"
+    generated.write_text("x = 1\n")
+    cache.mkdir()
+    (cache / "kernels.rk4_trajectory-1.py311.nbi").write_text("old")
+    assert drop_stale_cache(generated, cache) is True  # no stamp yet: the cache's origin is unknown
+    assert not list(cache.glob("*.nbi"))
+    (cache / "kernels.rk4_trajectory-1.py311.nbi").write_text("new")
+    assert drop_stale_cache(generated, cache) is False  # unchanged model: the cache is kept
+    assert list(cache.glob("*.nbi"))
+    generated.write_text("x = 2\n")
+    assert drop_stale_cache(generated, cache) is True
+    assert not list(cache.glob("*.nbi"))

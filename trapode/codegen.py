@@ -8,8 +8,9 @@ a simulation never imports SymPy.
 
 Run ``python -m trapode.codegen`` after changing :mod:`trapode.model`. The test
 suite regenerates the source and fails if the committed file differs from it.
-Numba's cache does not notice when a function in another module changes, so
-this command also deletes trapode's numba cache files.
+numba's cache does not notice when a function in another module changes;
+:func:`trapode.kernels.drop_stale_cache` clears it when the generated file's
+hash changes.
 """
 
 from __future__ import annotations
@@ -137,11 +138,9 @@ def generated_source():
 
 
 def write_generated_module(path=GENERATED_PATH):
-    """Write :func:`generated_source` to ``path`` and delete stale numba caches."""
+    """Write :func:`generated_source` to ``path``."""
     path = pathlib.Path(path)
     path.write_text(generated_source(), encoding="utf-8")
-    for cached in path.parent.glob("__pycache__/*.nb[ic]"):
-        cached.unlink()
     return path
 
 

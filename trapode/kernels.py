@@ -18,6 +18,9 @@ here restates a force law.
 
 from __future__ import annotations
 
+import hashlib
+import pathlib
+
 import numpy as np
 from numba import njit
 
@@ -34,6 +37,36 @@ __all__ = [
 ]
 
 _JIT = {"cache": True, "error_model": "numpy", "nogil": True}
+
+
+def drop_stale_cache(generated_path, cache_dir):
+    """Delete numba's cached kernels in ``cache_dir`` if ``generated_path`` changed since they were made.
+
+    numba keys its cache on the file that defines a kernel (this one), so it
+    would keep machine code compiled from an older ``_generated.py``, for
+    instance after a ``git pull`` that changed the model. A hash of that file,
+    stored beside the cache, catches this. Returns True if files were deleted.
+    """
+    generated_path, cache_dir = pathlib.Path(generated_path), pathlib.Path(cache_dir)
+    stamp = cache_dir / "trapode_generated.sha256"
+    digest = hashlib.sha256(generated_path.read_bytes()).hexdigest()
+    try:
+        if stamp.read_text() == digest:
+            return False
+    except OSError:
+        pass
+    try:
+        stale = list(cache_dir.glob("*.nb[ic]"))
+        for cached in stale:
+            cached.unlink()
+        cache_dir.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: numba caches elsewhere, or not at all
+        return False
+    return bool(stale)
+
+
+drop_stale_cache(_generated.__file__, pathlib.Path(__file__).with_name("__pycache__"))
 
 external_acceleration = njit(inline="always", **_JIT)(_generated.external_acceleration)
 coulomb_field = njit(inline="always", **_JIT)(_generated.coulomb_field)
@@ -214,6 +247,7 @@ def rk4_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions,
     # eight arrays defeats.
     for step in range(n_steps):
         t = step * h
+        # Stage 1 at t, leading to stage 2 at t + h/2.
         accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, acc)
         for k in range(3):
             for i in range(n):
@@ -221,20 +255,16 @@ def rk4_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions,
                 sum_acc[k, i] = acc[k, i]
                 stage_pos[k, i] = pos[k, i] + half * vel[k, i]
                 stage_vel[k, i] = vel[k, i] + half * acc[k, i]
-        accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
-        for k in range(3):
-            for i in range(n):
-                sum_vel[k, i] += 2.0 * stage_vel[k, i]
-                sum_acc[k, i] += 2.0 * acc[k, i]
-                stage_pos[k, i] = pos[k, i] + half * stage_vel[k, i]
-                stage_vel[k, i] = vel[k, i] + half * acc[k, i]
-        accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
-        for k in range(3):
-            for i in range(n):
-                sum_vel[k, i] += 2.0 * stage_vel[k, i]
-                sum_acc[k, i] += 2.0 * acc[k, i]
-                stage_pos[k, i] = pos[k, i] + h * stage_vel[k, i]
-                stage_vel[k, i] = vel[k, i] + h * acc[k, i]
+        # Stages 2 and 3, both at t + h/2; they lead to stage 3 at +h/2 and stage 4 at +h.
+        for advance in (half, h):
+            accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
+            for k in range(3):
+                for i in range(n):
+                    sum_vel[k, i] += 2.0 * stage_vel[k, i]
+                    sum_acc[k, i] += 2.0 * acc[k, i]
+                    stage_pos[k, i] = pos[k, i] + advance * stage_vel[k, i]
+                    stage_vel[k, i] = vel[k, i] + advance * acc[k, i]
+        # Stage 4 at t + h, and the weighted sum of all four.
         accelerations(t + h, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
         for k in range(3):
             for i in range(n):
