@@ -140,3 +140,15 @@ def test_non_finite_state_stops_with_step_time_particle_and_partial_result(trap,
 def test_runs_are_deterministic(trap, particle_1, particle_2):
     config = SimulationConfig(trap=trap, particles=[particle_1, particle_2], t_end=5.0, n_steps=500)
     assert trapode.simulate(config) == trapode.simulate(config)
+
+
+def test_failing_reference_method_reports_where_it_stopped(trap, particle_1):
+    runaway = Particle(q=1, m=40.077, r=(1, 0, 0), v=(1e308, 0, 0))
+    config = SimulationConfig(
+        trap=trap, particles=[particle_1, runaway], t_end=1.0, n_steps=10, interactions=False, method="dop853"
+    )
+    with pytest.raises(trapode.IntegrationError, match=r"'dop853' stopped before step 0 \(t = 0 µs\) "
+                       r"\(particle 1 has a non-finite acceleration\)") as caught:
+        trapode.simulate(config)
+    assert (caught.value.step, caught.value.particle) == (0, 1)
+    assert caught.value.result.r.shape == (0, 2, 3)

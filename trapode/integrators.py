@@ -109,16 +109,23 @@ class SolveIvpIntegrator:
         # Imported here: scipy.integrate doubles the start-up time of every process.
         from scipy.integrate import solve_ivp
 
-        solution = solve_ivp(
-            system.rhs, (0.0, t_end), system.initial_state(), method=self.scipy_method,
-            t_eval=time_grid(t_end, n_steps), rtol=rtol, atol=atol,
-        )
+        # A state that overflows makes SciPy's step control warn before it gives up;
+        # the failure is reported by simulate() with the step and the particle.
+        with np.errstate(all="ignore"):
+            solution = solve_ivp(
+                system.rhs, (0.0, t_end), system.initial_state(), method=self.scipy_method,
+                t_eval=time_grid(t_end, n_steps), rtol=rtol, atol=atol,
+            )
         n_particles = system.n_particles
-        n_stored = solution.y.shape[1]
+        n_stored = len(solution.t)
+        state = np.reshape(solution.y, (2, n_particles, 3, n_stored)).transpose(3, 0, 1, 2)
         _, _, r, v = _empty_trajectory(n_steps, n_particles)
-        state = solution.y.T.reshape(n_stored, 2, n_particles, 3)
         r[:n_stored] = state[:, 0]
         v[:n_stored] = state[:, 1]
+        finite = np.isfinite(state).reshape(n_stored, 6 * n_particles).all(axis=1)
+        if not finite.all():
+            # Keep the first non-finite row, as the fixed-step kernels do.
+            return Trajectory(r, v, int(np.argmin(finite)) + 1, "the state became non-finite")
         return Trajectory(r, v, n_stored, "" if solution.success else solution.message)
 
 

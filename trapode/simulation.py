@@ -81,29 +81,44 @@ def simulate(config):
     n_stored = trajectory.n_stored
     if n_stored == config.n_steps + 1:
         return SimulationResult(config=config, t=t, r=trajectory.r, v=trajectory.v)
-    _raise_incomplete(config, t, trajectory)
+    _raise_incomplete(config, system, t, trajectory)
 
 
-def _raise_incomplete(config, t, trajectory):
+def _raise_incomplete(config, system, t, trajectory):
     """Raise for a run that stopped early, keeping the valid part of the trajectory."""
     n_stored = trajectory.n_stored
     last = n_stored - 1
-    finite = np.isfinite(trajectory.r[last]).all(axis=1) & np.isfinite(trajectory.v[last]).all(axis=1)
-    if last >= 1 and not finite.all():
-        # A fixed-step kernel stores the first non-finite state as its last row.
-        step = last
-        particle = int(np.argmin(finite))
-        partial = SimulationResult(config=config, t=t[:step], r=trajectory.r[:step], v=trajectory.v[:step])
-        raise NonFiniteStateError(
-            f"The state of particle {particle} became non-finite at step {step} (t = {t[step]:.6g} µs) "
-            f"with method {config.method!r}; the {step} steps before it are kept on this exception's "
-            "`result`. Try a smaller step (more n_steps) or check for particles that collide.",
-            step=step, time=float(t[step]), particle=particle, result=partial,
-        )
+    if last >= 1:
+        finite = np.isfinite(trajectory.r[last]).all(axis=1) & np.isfinite(trajectory.v[last]).all(axis=1)
+        if not finite.all():
+            # The integrator stored the first non-finite state as its last row.
+            particle = int(np.argmin(finite))
+            raise NonFiniteStateError(
+                f"The state of particle {particle} became non-finite at step {last} (t = {t[last]:.6g} µs) "
+                f"with method {config.method!r}; the {last} steps before it are kept on this exception's "
+                "`result`. Try a smaller step (more n_steps) or check for particles that collide.",
+                step=last, time=float(t[last]), particle=particle,
+                result=_partial_result(config, t, trajectory, last),
+            )
+    # An adaptive method gave up: name the particle whose derivative is not finite, if one is.
     step = n_stored
-    partial = SimulationResult(config=config, t=t[:step], r=trajectory.r[:step], v=trajectory.v[:step])
+    time = float(t[step])
+    particle = None
+    if n_stored >= 1:
+        state = np.concatenate([trajectory.r[last].ravel(), trajectory.v[last].ravel()])
+        derivative = system.rhs(t[last], state).reshape(2, -1, 3)
+        bad = ~np.isfinite(derivative).all(axis=(0, 2))
+    else:
+        bad = ~np.isfinite(system.rhs(0.0, system.initial_state()).reshape(2, -1, 3)).all(axis=(0, 2))
+    if bad.any():
+        particle = int(np.argmax(bad))
+    named = f" (particle {particle} has a non-finite acceleration)" if particle is not None else ""
     raise IntegrationError(
-        f"Method {config.method!r} stopped at step {step} (t = {t[min(step, len(t) - 1)]:.6g} µs): "
-        f"{trajectory.message}. The {step} steps before it are kept on this exception's `result`.",
-        step=step, time=float(t[min(step, len(t) - 1)]), particle=None, result=partial,
+        f"Method {config.method!r} stopped before step {step} (t = {time:.6g} µs){named}: {trajectory.message.rstrip('.')}. "
+        f"The {step} steps before it are kept on this exception's `result`.",
+        step=step, time=time, particle=particle, result=_partial_result(config, t, trajectory, step),
     )
+
+
+def _partial_result(config, t, trajectory, n_rows):
+    return SimulationResult(config=config, t=t[:n_rows], r=trajectory.r[:n_rows], v=trajectory.v[:n_rows])
