@@ -27,7 +27,7 @@ import numpy as np
 import trapode
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import numpy_reference  # noqa: E402
+import numpy_reference
 
 CPP_SECONDS_PER_ION_STEP = 0.33e-6
 CPP_SECONDS_PER_STEP_100_INTERACTING = 2.3e-3

@@ -17,10 +17,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import trapode  # noqa: E402
-from trapode.plotting import plot_relative_error  # noqa: E402
+import trapode
+from trapode.plotting import plot_relative_error
 
 
 def main(output=pathlib.Path("convergence_figures")):

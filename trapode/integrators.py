@@ -11,7 +11,8 @@ looks methods up by name in :data:`METHODS`, so a new method plugs in with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

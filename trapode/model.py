@@ -14,7 +14,7 @@ so that simulations never pay for importing SymPy.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -193,7 +193,7 @@ vx0, vy0, vz0 = sp.symbols("v_x0 v_y0 v_z0", real=True)
 ANALYTIC_SYMBOLS = (t, x0, y0, z0, vx0, vy0, vz0, omega_0, omega_z)
 
 
-@lru_cache(maxsize=None)
+@cache
 def analytic_solution_expressions():
     """Closed-form motion of one particle in the static trap, for any initial state.
 
