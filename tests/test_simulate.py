@@ -152,3 +152,34 @@ def test_failing_reference_method_reports_where_it_stopped(trap, particle_1):
         trapode.simulate(config)
     assert (caught.value.step, caught.value.particle) == (0, 1)
     assert caught.value.result.r.shape == (0, 2, 3)
+
+
+@pytest.mark.parametrize("method", ["euler", "rk4"])
+def test_threaded_coulomb_kernels_match_serial_ones(method, trap):
+    """The kernels for thousands of ions (pair sum over threads) agree with the serial ones to round-off."""
+    from trapode import kernels
+    from trapode.integrators import METHODS
+    from trapode.system import ParticleSystem
+
+    ions = trapode.random_particles(61, trap, seed=4)
+    system = ParticleSystem.from_config(SimulationConfig(trap=trap, particles=ions, t_end=5.0, n_steps=50))
+    integrator = METHODS[method]
+    serial = integrator.integrate(system, 5.0, 50)
+    threaded = integrator.integrate(dataclasses.replace(system, interactions=True), 5.0, 50)
+    assert not system.threaded_coulomb
+    np.testing.assert_allclose(serial.r, threaded.r, rtol=1e-12)
+    outputs = [np.empty((51, 3, 61)) for _ in range(2)]
+    threaded_kernel = integrator.threaded_kernel
+    threaded_kernel(5.0, 50, system.positions, system.velocities, system.charge, system.mass, system.trap, True, *outputs)
+    np.testing.assert_allclose(outputs[0].transpose(0, 2, 1), serial.r, rtol=1e-12, atol=1e-12)
+    assert kernels.THREADED_COULOMB_MIN_PARTICLES > 61
+
+
+def test_thousands_of_interacting_ions_use_the_threaded_kernel(trap):
+    from trapode import kernels
+    from trapode.system import ParticleSystem
+
+    ions = trapode.random_particles(kernels.THREADED_COULOMB_MIN_PARTICLES, trap, seed=5)
+    config = SimulationConfig(trap=trap, particles=ions, t_end=1.0, n_steps=1)
+    assert ParticleSystem.from_config(config).threaded_coulomb
+    assert not ParticleSystem.from_config(dataclasses.replace(config, interactions=False)).threaded_coulomb

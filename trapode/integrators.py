@@ -75,16 +75,21 @@ class FixedStepIntegrator:
     kernel : callable
         A compiled function with the signature of
         :func:`trapode.kernels.rk4_trajectory`.
+    threaded_kernel : callable, optional
+        The same with the Coulomb sum spread over threads, used for thousands
+        of interacting particles; ``kernel`` if not given.
     """
 
     name: str
     order: int
     kernel: Callable
+    threaded_kernel: Callable | None = None
 
     def integrate(self, system, t_end, n_steps, rtol=None, atol=None):
         """Integrate ``system`` over ``[0, t_end]`` in ``n_steps`` equal steps."""
         r_out, v_out, r, v = _empty_trajectory(n_steps, system.n_particles)
-        n_stored = self.kernel(
+        kernel = self.threaded_kernel if system.threaded_coulomb and self.threaded_kernel else self.kernel
+        n_stored = kernel(
             float(t_end), int(n_steps), system.positions, system.velocities,
             system.charge, system.mass, system.trap, system.interactions, r_out, v_out,
         )
@@ -172,6 +177,6 @@ def get_method(name):
         ) from None
 
 
-register_method(FixedStepIntegrator("euler", 1, kernels.euler_trajectory))
-register_method(FixedStepIntegrator("rk4", 4, kernels.rk4_trajectory))
+register_method(FixedStepIntegrator("euler", 1, kernels.euler_trajectory, kernels.euler_trajectory_threaded))
+register_method(FixedStepIntegrator("rk4", 4, kernels.rk4_trajectory, kernels.rk4_trajectory_threaded))
 register_method(SolveIvpIntegrator("dop853", 8, "DOP853"))

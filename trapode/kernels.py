@@ -14,6 +14,11 @@ charge-to-mass ratios (e/u).
 
 The physics comes from :mod:`trapode._generated`, which SymPy wrote; nothing
 here restates a force law.
+
+The Coulomb sum runs on one thread inside a run, except in the ``*_threaded``
+kernels, meant for thousands of particles. Which one is used is a constant
+passed down through inlined helpers, so numba drops the other branch and a
+kernel compiles only the code it can reach.
 """
 
 from __future__ import annotations
@@ -22,18 +27,23 @@ import hashlib
 import pathlib
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from . import _generated
 from .units import COULOMB_CONSTANT
 
 __all__ = [
+    "THREADED_COULOMB_MIN_PARTICLES",
     "trap_parameters",
     "coulomb_accelerations",
+    "coulomb_accelerations_threaded",
+    "rk4_trapped_after",
     "accelerations",
     "flat_rhs",
     "euler_trajectory",
+    "euler_trajectory_threaded",
     "rk4_trajectory",
+    "rk4_trajectory_threaded",
 ]
 
 _JIT = {"cache": True, "error_model": "numpy", "nogil": True}
@@ -88,33 +98,111 @@ def trap_parameters(trap):
     return np.array([trap.B0_internal, trap.V0_internal, trap.d, amplitude, omega], dtype=np.float64)
 
 
-# The pair loop's reduction only vectorises if LLVM may reassociate the sums.
+#: From this many interacting particles on, a run uses the ``*_threaded`` kernels.
+THREADED_COULOMB_MIN_PARTICLES = 2048
+
+#: Work units of the threaded pair sum: numba's threads share them out. A
+#: fixed number, so that the summation order, and so the result, does not
+#: depend on the thread count.
+COULOMB_CHUNKS = 16
+
+
+# The reductions over j only vectorise if LLVM may reassociate the sums.
 @njit(fastmath={"reassoc", "contract", "nsz"}, **_JIT)
-def _field_from_charges(x, y, z, xs, ys, zs, charges):
-    """Coulomb field at (x, y, z) from the charges at (xs, ys, zs); loops from 0."""
-    field_x = 0.0
-    field_y = 0.0
-    field_z = 0.0
+def _two_rows_against(x1, y1, z1, q1, x2, y2, z2, q2, xs, ys, zs, charges, field_x, field_y, field_z):
+    """Coulomb pairs of particles 1 and 2 with every particle j of the slices.
+
+    Returns the field at 1 and at 2 from all j, and subtracts the field of 1
+    and 2 at each j from ``field_*[j]`` (Newton's third law: one evaluation per
+    pair). Loading each j once for two rows halves the memory traffic.
+    """
+    s1x = 0.0
+    s1y = 0.0
+    s1z = 0.0
+    s2x = 0.0
+    s2y = 0.0
+    s2z = 0.0
     for j in range(xs.shape[0]):
-        ex, ey, ez = coulomb_field(x - xs[j], y - ys[j], z - zs[j], charges[j], COULOMB_CONSTANT)
-        field_x += ex
-        field_y += ey
-        field_z += ez
-    return field_x, field_y, field_z
+        e1x, e1y, e1z = coulomb_field(x1 - xs[j], y1 - ys[j], z1 - zs[j], 1.0, COULOMB_CONSTANT)
+        e2x, e2y, e2z = coulomb_field(x2 - xs[j], y2 - ys[j], z2 - zs[j], 1.0, COULOMB_CONSTANT)
+        q = charges[j]
+        s1x += q * e1x
+        s1y += q * e1y
+        s1z += q * e1z
+        s2x += q * e2x
+        s2y += q * e2y
+        s2z += q * e2z
+        field_x[j] -= q1 * e1x + q2 * e2x
+        field_y[j] -= q1 * e1y + q2 * e2y
+        field_z[j] -= q1 * e1z + q2 * e2z
+    return s1x, s1y, s1z, s2x, s2y, s2z
 
 
 @njit(inline="always", **_JIT)
-def coulomb_accelerations(pos, charge, charge_to_mass, out):
-    """Write ``q_i/m_i Σ_{j≠i} E_j(r_i)``, the Coulomb acceleration of every particle, into ``out``."""
+def _add_field_of_row_pair(i, pos, charge, field):
+    """Add to ``field`` (per unit charge) every pair (i, j) and (i + 1, j) with j > i."""
     xs, ys, zs = pos[0], pos[1], pos[2]
-    for i in range(pos.shape[1]):
-        x, y, z = xs[i], ys[i], zs[i]
-        # Two loops that both start at 0 skip the particle itself and vectorise.
-        below = _field_from_charges(x, y, z, xs[:i], ys[:i], zs[:i], charge[:i])
-        above = _field_from_charges(x, y, z, xs[i + 1:], ys[i + 1:], zs[i + 1:], charge[i + 1:])
-        out[0, i] = charge_to_mass[i] * (below[0] + above[0])
-        out[1, i] = charge_to_mass[i] * (below[1] + above[1])
-        out[2, i] = charge_to_mass[i] * (below[2] + above[2])
+    j = i + 1
+    ex, ey, ez = coulomb_field(xs[i] - xs[j], ys[i] - ys[j], zs[i] - zs[j], 1.0, COULOMB_CONSTANT)
+    field[0, i] += charge[j] * ex
+    field[1, i] += charge[j] * ey
+    field[2, i] += charge[j] * ez
+    field[0, j] -= charge[i] * ex
+    field[1, j] -= charge[i] * ey
+    field[2, j] -= charge[i] * ez
+    # The slices start at 0, which keeps the inner loop free of index checks.
+    rest = i + 2
+    s = _two_rows_against(
+        xs[i], ys[i], zs[i], charge[i], xs[j], ys[j], zs[j], charge[j],
+        xs[rest:], ys[rest:], zs[rest:], charge[rest:], field[0, rest:], field[1, rest:], field[2, rest:],
+    )
+    field[0, i] += s[0]
+    field[1, i] += s[1]
+    field[2, i] += s[2]
+    field[0, j] += s[3]
+    field[1, j] += s[4]
+    field[2, j] += s[5]
+
+
+# Not inlined: one call per stage costs nothing next to the pair sum, and a
+# copy in every stage of every kernel would multiply the compile time.
+@njit(**_JIT)
+def coulomb_accelerations(pos, charge, charge_to_mass, out):
+    """Write ``q_i/m_i Σ_{j≠i} E_j(r_i)``, the Coulomb acceleration of every particle, into ``out``.
+
+    Each pair is evaluated once (Newton's third law), two rows at a time.
+    """
+    n = pos.shape[1]
+    for k in range(3):
+        for i in range(n):
+            out[k, i] = 0.0
+    for i in range(0, n - 1, 2):
+        _add_field_of_row_pair(i, pos, charge, out)
+    for k in range(3):
+        for i in range(n):
+            out[k, i] *= charge_to_mass[i]
+
+
+@njit(parallel=True, **_JIT)
+def coulomb_accelerations_threaded(pos, charge, charge_to_mass, out):
+    """:func:`coulomb_accelerations` with the row pairs dealt out to numba's threads.
+
+    The row pairs are dealt round-robin to :data:`COULOMB_CHUNKS` chunks, so
+    that the triangular work is shared evenly, and each chunk sums into its
+    own field buffer: memory O(chunks × N), never O(N²).
+    """
+    n = pos.shape[1]
+    buffers = np.zeros((COULOMB_CHUNKS, 3, n))
+    n_row_pairs = n // 2
+    for chunk in prange(COULOMB_CHUNKS):
+        for row_pair in range(chunk, n_row_pairs, COULOMB_CHUNKS):
+            _add_field_of_row_pair(2 * row_pair, pos, charge, buffers[chunk])
+    for k in range(3):
+        for i in range(n):
+            total = 0.0
+            for chunk in range(COULOMB_CHUNKS):
+                total += buffers[chunk, k, i]
+            out[k, i] = charge_to_mass[i] * total
 
 
 @njit(inline="always", **_JIT)
@@ -125,7 +213,7 @@ def _voltage(t, trap):
 
 
 @njit(inline="always", **_JIT)
-def accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, out):
+def accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, threaded, out):
     """Write the acceleration of every particle at time ``t`` into ``out``.
 
     Parameters
@@ -140,11 +228,16 @@ def accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, out):
         See :func:`trap_parameters`.
     interactions : bool
         Add the Coulomb field of every other particle.
+    threaded : bool
+        A compile-time constant: spread the Coulomb sum over numba's threads.
     out : ndarray, shape (3, N)
         Accelerations in µm/µs², overwritten.
     """
     if interactions:
-        coulomb_accelerations(pos, charge, charge_to_mass, out)
+        if threaded:
+            coulomb_accelerations_threaded(pos, charge, charge_to_mass, out)
+        else:
+            coulomb_accelerations(pos, charge, charge_to_mass, out)
     B0, d = trap[0], trap[2]
     voltage = _voltage(t, trap)
     for i in range(pos.shape[1]):
@@ -174,7 +267,7 @@ def flat_rhs(t, y, charge, mass, trap, interactions):
     pos = np.ascontiguousarray(state[0].T)
     vel = np.ascontiguousarray(state[1].T)
     acc = np.empty((3, n))
-    accelerations(t, pos, vel, charge, charge / mass, trap, interactions, acc)
+    accelerations(t, pos, vel, charge, charge / mass, trap, interactions, False, acc)
     derivative = np.empty((2, n, 3))
     derivative[0] = state[1]
     derivative[1] = acc.T
@@ -194,6 +287,80 @@ def _store(step, pos, vel, r_out, v_out):
     return not nonfinite
 
 
+_EULER, _RK4 = 1, 4
+
+
+@njit(inline="always", **_JIT)
+def _integrate(method, t_end, n_steps, pos, vel, charge, mass, trap, interactions, threaded, store, r_out, v_out):
+    """Advance ``pos`` and ``vel`` in place over ``n_steps`` steps of ``method`` (``_EULER`` or ``_RK4``).
+
+    ``method``, ``threaded`` and ``store`` are constants at every call, so numba
+    drops the branches not taken. With ``store``, every state is written to
+    ``r_out``/``v_out`` (shape ``(n_steps + 1, 3, N)``) and the run stops at the
+    first non-finite one; the return value is the number of rows written.
+
+    RK4 evaluates each of its four stages at its own time (t, t + h/2, t + h/2,
+    t + h) for all particles together. The stages are written out in full:
+    helpers for them, even inlined, cost a third more per step. Each loop
+    touches few arrays: LLVM vectorises a loop only if it can check cheaply
+    that its arrays do not overlap, which one fused loop over all of them defeats.
+    """
+    h = t_end / n_steps
+    half = 0.5 * h
+    sixth = h / 6.0
+    n = pos.shape[1]
+    charge_to_mass = charge / mass
+    stage_pos = np.empty_like(pos)
+    stage_vel = np.empty_like(pos)
+    acc = np.empty_like(pos)
+    sum_vel = np.empty_like(pos)  # k1 + 2 k2 + 2 k3 + k4 of the position equation
+    sum_acc = np.empty_like(pos)  # the same for the velocity equation
+    if store:
+        _store(0, pos, vel, r_out, v_out)
+    for step in range(n_steps):
+        # Time is step * h, never summed, so that it carries no round-off.
+        t = step * h
+        accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, threaded, acc)
+        if method == _EULER:
+            for k in range(3):
+                for i in range(n):
+                    pos[k, i] += h * vel[k, i]
+                    vel[k, i] += h * acc[k, i]
+        else:
+            # Stage 1 at t, leading to stage 2 at t + h/2.
+            for k in range(3):
+                for i in range(n):
+                    sum_vel[k, i] = vel[k, i]
+                    sum_acc[k, i] = acc[k, i]
+                    stage_pos[k, i] = pos[k, i] + half * vel[k, i]
+                    stage_vel[k, i] = vel[k, i] + half * acc[k, i]
+            # Stage 2 at t + h/2, leading to stage 3 at t + h/2.
+            accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, threaded, acc)
+            for k in range(3):
+                for i in range(n):
+                    sum_vel[k, i] += 2.0 * stage_vel[k, i]
+                    sum_acc[k, i] += 2.0 * acc[k, i]
+                    stage_pos[k, i] = pos[k, i] + half * stage_vel[k, i]
+                    stage_vel[k, i] = vel[k, i] + half * acc[k, i]
+            # Stage 3 at t + h/2, leading to stage 4 at t + h.
+            accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, threaded, acc)
+            for k in range(3):
+                for i in range(n):
+                    sum_vel[k, i] += 2.0 * stage_vel[k, i]
+                    sum_acc[k, i] += 2.0 * acc[k, i]
+                    stage_pos[k, i] = pos[k, i] + h * stage_vel[k, i]
+                    stage_vel[k, i] = vel[k, i] + h * acc[k, i]
+            # Stage 4 at t + h, and the weighted sum of all four.
+            accelerations(t + h, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, threaded, acc)
+            for k in range(3):
+                for i in range(n):
+                    pos[k, i] += sixth * (sum_vel[k, i] + stage_vel[k, i])
+                    vel[k, i] += sixth * (sum_acc[k, i] + acc[k, i])
+        if store and not _store(step + 1, pos, vel, r_out, v_out):
+            return step + 2
+    return n_steps + 1
+
+
 @njit(**_JIT)
 def euler_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions, r_out, v_out):
     """Forward Euler, ``y_{n+1} = y_n + h F(t_n, y_n)``, with h = t_end / n_steps.
@@ -202,74 +369,66 @@ def euler_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interaction
     the number of rows written: ``n_steps + 1``, or ``k + 1`` when the state
     of step k is the first non-finite one (row k holds it, and the run stops).
     """
-    h = t_end / n_steps
-    n = pos0.shape[1]
-    charge_to_mass = charge / mass
-    pos = pos0.copy()
-    vel = vel0.copy()
-    acc = np.empty_like(pos)
-    _store(0, pos, vel, r_out, v_out)
-    for step in range(n_steps):
-        accelerations(step * h, pos, vel, charge, charge_to_mass, trap, interactions, acc)
-        for k in range(3):
-            for i in range(n):
-                pos[k, i] += h * vel[k, i]
-                vel[k, i] += h * acc[k, i]
-        if not _store(step + 1, pos, vel, r_out, v_out):
-            return step + 2
-    return n_steps + 1
+    return _integrate(_EULER, t_end, n_steps, pos0.copy(), vel0.copy(), charge, mass, trap, interactions, False, True,
+                      r_out, v_out)
+
+
+@njit(**_JIT)
+def euler_trajectory_threaded(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions, r_out, v_out):
+    """:func:`euler_trajectory` with the Coulomb sum spread over numba's threads."""
+    return _integrate(_EULER, t_end, n_steps, pos0.copy(), vel0.copy(), charge, mass, trap, interactions, True, True,
+                      r_out, v_out)
 
 
 @njit(**_JIT)
 def rk4_trajectory(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions, r_out, v_out):
     """Classical fourth-order Runge–Kutta with h = t_end / n_steps.
 
-    Each of the four stages is evaluated at its own time (t, t + h/2, t + h/2,
-    t + h) for all particles together. Time is ``step * h``, never summed, so
-    that it carries no round-off. Output and return value as
-    :func:`euler_trajectory`.
+    Output and return value as :func:`euler_trajectory`.
     """
-    h = t_end / n_steps
-    half = 0.5 * h
-    sixth = h / 6.0
-    n = pos0.shape[1]
-    charge_to_mass = charge / mass
-    pos = pos0.copy()
-    vel = vel0.copy()
-    stage_pos = np.empty_like(pos)
-    stage_vel = np.empty_like(pos)
-    acc = np.empty_like(pos)
-    sum_vel = np.empty_like(pos)  # k1 + 2 k2 + 2 k3 + k4 of the position equation
-    sum_acc = np.empty_like(pos)  # the same for the velocity equation
-    _store(0, pos, vel, r_out, v_out)
-    # Loops with few arrays each: LLVM vectorises a loop only if it can check
-    # cheaply that its arrays do not overlap, which one fused loop over all
-    # eight arrays defeats.
-    for step in range(n_steps):
-        t = step * h
-        # Stage 1 at t, leading to stage 2 at t + h/2.
-        accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, acc)
-        for k in range(3):
-            for i in range(n):
-                sum_vel[k, i] = vel[k, i]
-                sum_acc[k, i] = acc[k, i]
-                stage_pos[k, i] = pos[k, i] + half * vel[k, i]
-                stage_vel[k, i] = vel[k, i] + half * acc[k, i]
-        # Stages 2 and 3, both at t + h/2; they lead to stage 3 at +h/2 and stage 4 at +h.
-        for advance in (half, h):
-            accelerations(t + half, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
-            for k in range(3):
-                for i in range(n):
-                    sum_vel[k, i] += 2.0 * stage_vel[k, i]
-                    sum_acc[k, i] += 2.0 * acc[k, i]
-                    stage_pos[k, i] = pos[k, i] + advance * stage_vel[k, i]
-                    stage_vel[k, i] = vel[k, i] + advance * acc[k, i]
-        # Stage 4 at t + h, and the weighted sum of all four.
-        accelerations(t + h, stage_pos, stage_vel, charge, charge_to_mass, trap, interactions, acc)
-        for k in range(3):
-            for i in range(n):
-                pos[k, i] += sixth * (sum_vel[k, i] + stage_vel[k, i])
-                vel[k, i] += sixth * (sum_acc[k, i] + acc[k, i])
-        if not _store(step + 1, pos, vel, r_out, v_out):
-            return step + 2
-    return n_steps + 1
+    return _integrate(_RK4, t_end, n_steps, pos0.copy(), vel0.copy(), charge, mass, trap, interactions, False, True,
+                      r_out, v_out)
+
+
+@njit(**_JIT)
+def rk4_trajectory_threaded(t_end, n_steps, pos0, vel0, charge, mass, trap, interactions, r_out, v_out):
+    """:func:`rk4_trajectory` with the Coulomb sum spread over numba's threads."""
+    return _integrate(_RK4, t_end, n_steps, pos0.copy(), vel0.copy(), charge, mass, trap, interactions, True, True,
+                      r_out, v_out)
+
+
+@njit(parallel=True, **_JIT)
+def rk4_trapped_after(t_end, n_steps, pos0, vel0, charge, mass, trap, amplitudes, omegas, interactions, trapped_out):
+    """Run one RK4 simulation per drive (amplitude, ω) and record who is still trapped.
+
+    The runs are dealt out to numba's threads; within a run every particle
+    advances together and nothing is stored but the final verdict, so each
+    run's result is the same whatever the batching or the thread count.
+
+    Parameters
+    ----------
+    t_end, n_steps, pos0, vel0, charge, mass :
+        As for :func:`rk4_trajectory`.
+    trap : ndarray, shape (5,)
+        The trap; its drive entries are replaced by each run's.
+    amplitudes, omegas : ndarray, shape (P,)
+        Drive amplitude and angular frequency (rad/µs) of each run.
+    interactions : bool
+        Coulomb force between the particles of a run (summed on one thread:
+        the runs are already spread over the threads).
+    trapped_out : ndarray of bool, shape (P, N)
+        Overwritten: whether each particle has ``|r| < d`` at ``t_end``; a
+        particle whose state became non-finite counts as lost.
+    """
+    d = trap[2]
+    no_output = np.empty((0, 3, 0))
+    for run in prange(amplitudes.shape[0]):
+        run_trap = trap.copy()
+        run_trap[3] = amplitudes[run]
+        run_trap[4] = omegas[run]
+        pos = pos0.copy()
+        vel = vel0.copy()
+        _integrate(_RK4, t_end, n_steps, pos, vel, charge, mass, run_trap, interactions, False, False,
+                   no_output, no_output)
+        for i in range(pos.shape[1]):
+            trapped_out[run, i] = pos[0, i] ** 2 + pos[1, i] ** 2 + pos[2, i] ** 2 < d * d

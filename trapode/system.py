@@ -52,6 +52,11 @@ class ParticleSystem:
     def n_particles(self):
         return self.charge.shape[0]
 
+    @property
+    def threaded_coulomb(self):
+        """Whether the Coulomb sum is worth spreading over threads (thousands of interacting particles)."""
+        return self.interactions and self.n_particles >= kernels.THREADED_COULOMB_MIN_PARTICLES
+
     def initial_state(self):
         """The flat state ``y0 = (r_1..r_N, v_1..v_N)`` of length 6N."""
         return np.concatenate([self.positions.T.ravel(), self.velocities.T.ravel()])
