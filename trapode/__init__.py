@@ -6,6 +6,7 @@ The public namespace is small; everything in it is documented in its module:
   :class:`SimulationConfig`, :func:`load_config`, :func:`random_particles`;
 - running: :func:`simulate`, :class:`SimulationResult`, :func:`load_result`,
   :func:`right_hand_side`, :func:`available_methods`, :func:`register_method`;
+- resonance sweeps: :func:`sweep`, :class:`SweepResult`;
 - checking: :func:`analytic_solution`, :func:`radial_amplitudes`,
   :func:`relative_error`, :func:`max_error`, :func:`convergence_rate`,
   :func:`convergence_study`;
@@ -25,6 +26,7 @@ from .io import load_config
 from .ions import random_particles, report_particle_1, report_particle_2
 from .result import SimulationResult, load_result
 from .simulation import simulate
+from .sweep import SweepError, SweepResult, sweep
 from .system import right_hand_side
 
 __version__ = "0.1.0"
@@ -41,6 +43,8 @@ __all__ = [
     "RadialAmplitudes",
     "SimulationConfig",
     "SimulationResult",
+    "SweepError",
+    "SweepResult",
     "TrapFrequencies",
     "analytic_solution",
     "available_methods",
@@ -58,6 +62,7 @@ __all__ = [
     "report_particle_2",
     "right_hand_side",
     "simulate",
+    "sweep",
     "units",
 ]
 

@@ -291,6 +291,43 @@ _EULER, _RK4 = 1, 4
 
 
 @njit(inline="always", **_JIT)
+def _rk4_step_independent(t, h, pos, vel, charge_to_mass, trap):
+    """One RK4 step for particles that do not interact, each done whole in registers.
+
+    Without the Coulomb force a particle's derivative depends on its own
+    state only, so all four stages of one particle need no memory but its
+    six numbers: about a tenth of the loads and stores of the stage-by-stage
+    form. The loop over particles vectorises.
+    """
+    half = 0.5 * h
+    sixth = h / 6.0
+    B0, d = trap[0], trap[2]
+    voltage_start = _voltage(t, trap)
+    voltage_middle = _voltage(t + half, trap)
+    voltage_end = _voltage(t + h, trap)
+    for i in range(pos.shape[1]):
+        kappa = charge_to_mass[i]
+        x, y, z = pos[0, i], pos[1, i], pos[2, i]
+        u, v, w = vel[0, i], vel[1, i], vel[2, i]
+        a1x, a1y, a1z = external_acceleration(x, y, z, u, v, w, kappa, B0, voltage_start, d)
+        u2, v2, w2 = u + half * a1x, v + half * a1y, w + half * a1z
+        a2x, a2y, a2z = external_acceleration(x + half * u, y + half * v, z + half * w, u2, v2, w2, kappa, B0,
+                                              voltage_middle, d)
+        u3, v3, w3 = u + half * a2x, v + half * a2y, w + half * a2z
+        a3x, a3y, a3z = external_acceleration(x + half * u2, y + half * v2, z + half * w2, u3, v3, w3, kappa, B0,
+                                              voltage_middle, d)
+        u4, v4, w4 = u + h * a3x, v + h * a3y, w + h * a3z
+        a4x, a4y, a4z = external_acceleration(x + h * u3, y + h * v3, z + h * w3, u4, v4, w4, kappa, B0,
+                                              voltage_end, d)
+        pos[0, i] = x + sixth * (u + 2.0 * u2 + 2.0 * u3 + u4)
+        pos[1, i] = y + sixth * (v + 2.0 * v2 + 2.0 * v3 + v4)
+        pos[2, i] = z + sixth * (w + 2.0 * w2 + 2.0 * w3 + w4)
+        vel[0, i] = u + sixth * (a1x + 2.0 * a2x + 2.0 * a3x + a4x)
+        vel[1, i] = v + sixth * (a1y + 2.0 * a2y + 2.0 * a3y + a4y)
+        vel[2, i] = w + sixth * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
+
+
+@njit(inline="always", **_JIT)
 def _integrate(method, t_end, n_steps, pos, vel, charge, mass, trap, interactions, threaded, store, r_out, v_out):
     """Advance ``pos`` and ``vel`` in place over ``n_steps`` steps of ``method`` (``_EULER`` or ``_RK4``).
 
@@ -320,6 +357,11 @@ def _integrate(method, t_end, n_steps, pos, vel, charge, mass, trap, interaction
     for step in range(n_steps):
         # Time is step * h, never summed, so that it carries no round-off.
         t = step * h
+        if method == _RK4 and not interactions:
+            _rk4_step_independent(t, h, pos, vel, charge_to_mass, trap)
+            if store and not _store(step + 1, pos, vel, r_out, v_out):
+                return step + 2
+            continue
         accelerations(t, pos, vel, charge, charge_to_mass, trap, interactions, threaded, acc)
         if method == _EULER:
             for k in range(3):

@@ -6,7 +6,7 @@ Matplotlib is imported on first use.
 
 from __future__ import annotations
 
-__all__ = ["plot_relative_error"]
+__all__ = ["plot_fraction_trapped", "plot_relative_error"]
 
 
 def _axes(ax):
@@ -44,4 +44,53 @@ def plot_relative_error(study, method, particle=0, ax=None):
     ax.set_title(f"{method}: relative error against the {study.reference} solution")
     ax.legend(title=f"rate {study.rates[method]:.3f}", fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
+    return ax
+
+
+def plot_fraction_trapped(results, ax=None, resonances=None, band=True):
+    """Fraction of ions left in the trap against the drive frequency (report figs. 14–16).
+
+    Parameters
+    ----------
+    results : SweepResult or sequence of SweepResult
+        One sweep, or several over the same grid (for instance with ions from
+        different seeds): their mean is drawn with a band of ± one standard
+        error of the mean.
+    ax : matplotlib.axes.Axes, optional
+    resonances : sequence of Resonance, optional
+        Marked as vertical lines at their centres, labelled with the nearest
+        frequency predicted from the trap (see :func:`trapode.find_resonances`).
+    band : bool
+        Draw the error band when several sweeps are given.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    ax = _axes(ax)
+    results = [results] if hasattr(results, "fraction_trapped") else list(results)
+    first = results[0]
+    fractions = np.array([result.fraction_trapped for result in results])
+    mean = fractions.mean(axis=0)
+    for index, amplitude in enumerate(first.amplitudes):
+        (line,) = ax.plot(first.omegas, mean[index], marker=".", ms=3, lw=1, label=f"f = {amplitude:g}")
+        if band and len(results) > 1:
+            error = fractions[:, index].std(axis=0, ddof=1) / np.sqrt(len(results))
+            ax.fill_between(first.omegas, mean[index] - error, mean[index] + error, color=line.get_color(), alpha=0.25,
+                            lw=0)
+    for resonance in resonances or ():
+        ax.axvline(resonance.centre, color="0.4", lw=0.8, ls="--")
+        ax.annotate(resonance.prediction_label, (resonance.centre, 1.0), xycoords=("data", "axes fraction"),
+                    rotation=90, va="top", ha="right", fontsize="x-small", color="0.3")
+    seeds = f", mean of {len(results)} ion sets" if len(results) > 1 else ""
+    ax.set_xlabel(r"drive angular frequency $\omega_V$ (rad/µs)")
+    ax.set_ylabel(f"fraction of ions trapped after {first.t_end:g} µs")
+    coulomb = "with" if first.interactions else "without"
+    ax.set_title(f"{len(first.ions)} ions, {coulomb} Coulomb interaction, {first.n_steps} RK4 steps{seeds}",
+                 fontsize="medium")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
     return ax
