@@ -6,7 +6,8 @@ The public namespace is small; everything in it is documented in its module:
   :class:`SimulationConfig`, :func:`load_config`, :func:`random_particles`;
 - running: :func:`simulate`, :class:`SimulationResult`, :func:`load_result`,
   :func:`right_hand_side`, :func:`available_methods`, :func:`register_method`;
-- resonance sweeps: :func:`sweep`, :class:`SweepResult`;
+- resonance sweeps: :func:`sweep`, :class:`SweepResult`, :func:`find_resonances`,
+  :func:`predicted_resonances`;
 - checking: :func:`analytic_solution`, :func:`radial_amplitudes`,
   :func:`relative_error`, :func:`max_error`, :func:`convergence_rate`,
   :func:`convergence_study`;
@@ -24,6 +25,7 @@ from .errors import ConfigError, ConfinementWarning, IntegrationError, NonFinite
 from .integrators import available_methods, register_method
 from .io import load_config
 from .ions import random_particles, report_particle_1, report_particle_2
+from .resonances import Resonance, ResonanceScan, find_resonances, predicted_resonances
 from .result import SimulationResult, load_result
 from .simulation import simulate
 from .sweep import SweepError, SweepResult, sweep
@@ -41,6 +43,8 @@ __all__ = [
     "Particle",
     "PenningTrap",
     "RadialAmplitudes",
+    "Resonance",
+    "ResonanceScan",
     "SimulationConfig",
     "SimulationResult",
     "SweepError",
@@ -51,9 +55,11 @@ __all__ = [
     "convergence_rate",
     "convergence_study",
     "equations_of_motion",
+    "find_resonances",
     "load_config",
     "load_result",
     "max_error",
+    "predicted_resonances",
     "radial_amplitudes",
     "random_particles",
     "register_method",

@@ -87,11 +87,10 @@ class SweepResult:
 
 
 def _check_grid(name, values, positive):
-    try:
-        grid = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a sequence of numbers, got {values!r}.") from None
-    grid = np.atleast_1d(grid)
+    grid = np.atleast_1d(np.asarray(values))
+    if grid.size and grid.dtype.kind not in "iuf":  # text is never parsed as numbers
+        raise ConfigError(f"{name} must be a sequence of numbers, got {values!r}.")
+    grid = grid.astype(np.float64)
     if grid.ndim != 1 or grid.size == 0:
         raise ConfigError(f"{name} must be a non-empty 1-D sequence of numbers, got {values!r}.")
     if not np.all(np.isfinite(grid)):

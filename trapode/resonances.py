@@ -1,0 +1,229 @@
+"""Finding resonances: dips in the fraction of ions kept, located and named automatically.
+
+The report zooms on a resonance by hand. :func:`find_resonances` finds every
+dip of a sweep below a threshold, refines the ωV grid at both edges of each
+dip by bisection until they are known to a tolerance, and names each dip by
+the nearest frequency predicted from the trap's own frequencies.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+from .sweep import _check_grid, sweep
+
+__all__ = ["Resonance", "ResonanceScan", "predicted_resonances", "find_resonances"]
+
+
+def predicted_resonances(trap, particle, max_order=6):
+    """Drive frequencies at which a particle in ``trap`` may resonate, in rad/µs.
+
+    Parametric resonances of the axial motion at ``2 ωz / n``, and of the
+    radial motions at ``2 ω± / n``, ``(ω+ − ω−) / n`` and ``(ω+ + ω−) / n``,
+    for n = 1..``max_order``.
+
+    Returns
+    -------
+    list of (str, float)
+        Labels such as ``"2ωz/3"`` with their angular frequencies, sorted by
+        frequency.
+    """
+    frequencies = trap.frequencies(particle)
+    bases = {
+        "2ωz": 2 * frequencies.omega_z,
+        "2ω+": 2 * frequencies.omega_plus,
+        "2ω−": 2 * frequencies.omega_minus,
+        "ω+ − ω−": frequencies.omega_plus - frequencies.omega_minus,
+        "ω+ + ω−": frequencies.omega_plus + frequencies.omega_minus,
+    }
+    predictions = {}
+    for (name, value), n in itertools.product(bases.items(), range(1, max_order + 1)):
+        if isinstance(value, complex):  # not confined: no real resonance
+            continue
+        label = name if n == 1 else (f"({name})/{n}" if " " in name else f"{name}/{n}")
+        predictions.setdefault(round(value / n, 12), label)
+    return sorted(((label, value) for value, label in predictions.items()), key=lambda item: item[1])
+
+
+@dataclass(frozen=True)
+class Resonance:
+    """One dip of the fraction of ions kept.
+
+    Attributes
+    ----------
+    amplitude : float
+        Drive amplitude f.
+    left, right : float
+        Edges (rad/µs) where the fraction crosses the threshold, each known to
+        ± ``tolerance / 2``.
+    depth : float
+        Smallest fraction kept inside the dip.
+    prediction_label : str
+        The nearest predicted resonance (see :func:`predicted_resonances`).
+    prediction : float
+        Its angular frequency in rad/µs.
+    resolved : bool
+        False if the dip reaches the end of the scanned range, so that one edge
+        is only a bound.
+    """
+
+    amplitude: float
+    left: float
+    right: float
+    depth: float
+    prediction_label: str
+    prediction: float
+    resolved: bool = True
+
+    @property
+    def centre(self):
+        """Middle of the dip in rad/µs."""
+        return 0.5 * (self.left + self.right)
+
+    @property
+    def width(self):
+        """Width of the dip at the threshold in rad/µs."""
+        return self.right - self.left
+
+
+@dataclass(frozen=True, eq=False)
+class ResonanceScan:
+    """The resonances found, with the sweeps that found them.
+
+    Attributes
+    ----------
+    resonances : tuple of Resonance
+    coarse : SweepResult
+        The initial sweep.
+    samples : dict
+        ``samples[amplitude]``: (omegas, fractions) of every run at that
+        amplitude, the refinements included, sorted by ωV.
+    threshold, tolerance : float
+    """
+
+    resonances: tuple
+    coarse: object
+    samples: dict
+    threshold: float
+    tolerance: float
+
+    def table(self):
+        """The resonances as aligned text, each next to its nearest prediction."""
+        lines = [
+            f"{'f':>5} {'centre':>9} {'width':>8} {'depth':>6}  {'nearest prediction':<20} {'ωV':>8} {'Δ':>8}",
+        ]
+        for r in self.resonances:
+            flag = "" if r.resolved else "  (at the edge of the scan)"
+            lines.append(
+                f"{r.amplitude:>5g} {r.centre:>9.4f} {r.width:>8.4f} {r.depth:>6.2f}  {r.prediction_label:<20} "
+                f"{r.prediction:>8.4f} {r.centre - r.prediction:>+8.4f}{flag}"
+            )
+        lines.append(f"(rad/µs; edges where the fraction kept crosses {self.threshold:g}, "
+                     f"each to ± {self.tolerance / 2:g})")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.table()
+
+    def plot(self, ax=None):
+        """The coarse sweep with the resonances marked (see :func:`trapode.plotting.plot_fraction_trapped`)."""
+        return self.coarse.plot(ax=ax, resonances=self.resonances)
+
+
+def _dips(omegas, fractions, threshold):
+    """Index ranges [start, stop) of the runs of consecutive samples below ``threshold``."""
+    below = fractions < threshold
+    dips, start = [], None
+    for index, flag in enumerate(below):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            dips.append((start, index))
+            start = None
+    if start is not None:
+        dips.append((start, len(below)))
+    return dips
+
+
+def find_resonances(trap, ions, amplitudes, omegas, threshold=0.5, refine=True, tolerance=0.005, t_end=500.0,
+                    n_steps=5000, interactions=False, checkpoint=None, executor=None, progress=True, max_rounds=12):
+    """Find the dips of the fraction of ions kept, refine their edges and name them.
+
+    Parameters
+    ----------
+    trap, ions, amplitudes, omegas, t_end, n_steps, interactions, checkpoint, executor, progress :
+        As for :func:`trapode.sweep`; ``omegas`` is the initial grid.
+    threshold : float
+        A dip is a run of frequencies where the fraction kept is below this.
+    refine : bool
+        Bisect each edge of each dip until it is known to ``tolerance``.
+    tolerance : float
+        Target uncertainty of the edges (full bracket width), rad/µs.
+    max_rounds : int
+        Most bisection rounds (each one sweep of all edges at once).
+
+    Returns
+    -------
+    ResonanceScan
+
+    Examples
+    --------
+    >>> import trapode
+    >>> trap = trapode.PenningTrap()
+    >>> ions = trapode.random_particles(20, trap, seed=1)
+    >>> scan = trapode.find_resonances(trap, ions, [0.1], [1.3, 1.35, 1.4, 1.45], t_end=200.0, n_steps=2000,
+    ...                                tolerance=0.01, progress=False)
+    >>> [r.prediction_label for r in scan.resonances]
+    ['2ωz']
+    """
+    if not 0 < threshold <= 1:
+        raise ConfigError(f"threshold must be in (0, 1], got {threshold!r}.")
+    if not tolerance > 0:
+        raise ConfigError(f"tolerance must be > 0 (rad/µs), got {tolerance!r}.")
+    omega_grid = np.unique(_check_grid("omegas", omegas, positive=True))
+    options = dict(t_end=t_end, n_steps=n_steps, interactions=interactions, checkpoint=checkpoint,
+                   executor=executor, progress=progress)
+    coarse = sweep(trap, ions, amplitudes, omega_grid, **options)
+    samples = {float(a): dict(zip(coarse.omegas.tolist(), coarse.fraction_trapped[k].tolist()))
+               for k, a in enumerate(coarse.amplitudes)}
+
+    for _ in range(max_rounds if refine else 0):
+        wanted = {}
+        for amplitude, points in samples.items():
+            omegas_sorted = np.array(sorted(points))
+            fractions = np.array([points[w] for w in omegas_sorted])
+            for start, stop in _dips(omegas_sorted, fractions, threshold):
+                for outside, inside in ((start - 1, start), (stop, stop - 1)):
+                    if 0 <= outside < len(omegas_sorted):
+                        gap = abs(omegas_sorted[inside] - omegas_sorted[outside])
+                        if gap > tolerance:
+                            wanted.setdefault(amplitude, set()).add(
+                                0.5 * (omegas_sorted[inside] + omegas_sorted[outside]))
+        if not wanted:
+            break
+        for amplitude, new_omegas in wanted.items():
+            refined = sweep(trap, ions, [amplitude], sorted(new_omegas), **options)
+            samples[amplitude].update(zip(refined.omegas.tolist(), refined.fraction_trapped[0].tolist()))
+
+    particle = ions[0] if not hasattr(ions, "r") else ions
+    predictions = predicted_resonances(trap, particle)
+    resonances = []
+    ordered = {}
+    for amplitude, points in samples.items():
+        omegas_sorted = np.array(sorted(points))
+        fractions = np.array([points[w] for w in omegas_sorted])
+        ordered[amplitude] = (omegas_sorted, fractions)
+        for start, stop in _dips(omegas_sorted, fractions, threshold):
+            resolved = start > 0 and stop < len(omegas_sorted)
+            left = omegas_sorted[start] if start == 0 else 0.5 * (omegas_sorted[start - 1] + omegas_sorted[start])
+            right = (omegas_sorted[stop - 1] if stop == len(omegas_sorted)
+                     else 0.5 * (omegas_sorted[stop - 1] + omegas_sorted[stop]))
+            centre = 0.5 * (left + right)
+            label, value = min(predictions, key=lambda item: abs(item[1] - centre))
+            resonances.append(Resonance(amplitude, float(left), float(right), float(fractions[start:stop].min()),
+                                        label, float(value), resolved))
+    return ResonanceScan(tuple(resonances), coarse, ordered, float(threshold), float(tolerance))
