@@ -42,8 +42,10 @@ def test_resonance_table_and_plot(report_scan):
     ax = report_scan.plot()
     assert ax.get_xlabel() == r"drive angular frequency $\omega_V$ (rad/µs)"
     assert ax.get_ylabel() == "fraction of ions trapped after 500 µs"
-    marked = sorted(line.get_xdata()[0] for line in ax.get_lines()[1:])
+    marked = sorted(line.get_xdata()[0] for line in ax.get_lines() if line.get_marker() == "v")
     assert marked == pytest.approx(sorted(r.centre for r in report_scan.resonances))
+    predicted = sorted(line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == ":")
+    assert predicted == pytest.approx(sorted({r.prediction for r in report_scan.resonances}))
     ax.figure.clf()
 
 
@@ -103,3 +105,22 @@ def test_command_line_mistakes_exit_2_with_one_line(arguments, message, capsys):
     assert cli.main(["sweep", "--quiet", *arguments]) == 2
     error = capsys.readouterr().err
     assert error.startswith("trapode: ") and message in error and "Traceback" not in error
+
+
+@pytest.mark.slow
+def test_resonance_example_runs_and_reuses_its_checkpoints(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES
+
+    command = [sys.executable, str(EXAMPLES / "resonance_scan.py"), str(tmp_path), "--quick", "--seeds", "2"]
+    first = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "nearest prediction" in first and "fig. 16 (with interaction)" in first
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "fig14_fraction_trapped.png",
+        "fig15_fine_scan_without_interaction.png",
+        "fig16_fine_scan_with_interaction.png",
+    ]
+    # A second run finds every sweep in its checkpoint and prints the same numbers.
+    assert subprocess.run(command, capture_output=True, text=True, check=True).stdout == first

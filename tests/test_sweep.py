@@ -1,6 +1,7 @@
 """Resonance sweeps: correctness, batching, executors, retries, checkpoints, progress."""
 
 import concurrent.futures
+from concurrent.futures.process import BrokenProcessPool
 import dataclasses
 import os
 import signal
@@ -83,7 +84,7 @@ class FlakyExecutor(concurrent.futures.Executor):
         omega = float(batch.omegas[0])
         if self.remaining.get(omega, 0) > 0:
             self.remaining[omega] -= 1
-            future.set_exception(concurrent.futures.process.BrokenProcessPool("worker died"))
+            future.set_exception(BrokenProcessPool("worker died"))
         else:
             future.set_result(fn(batch))
         return future

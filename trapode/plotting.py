@@ -58,8 +58,9 @@ def plot_fraction_trapped(results, ax=None, resonances=None, band=True):
         error of the mean.
     ax : matplotlib.axes.Axes, optional
     resonances : sequence of Resonance, optional
-        Marked as vertical lines at their centres, labelled with the nearest
-        frequency predicted from the trap (see :func:`trapode.find_resonances`).
+        Each found dip is marked by a triangle at its centre, in its
+        amplitude's colour; the predicted frequencies they are nearest to are
+        drawn as labelled dotted lines (see :func:`trapode.find_resonances`).
     band : bool
         Draw the error band when several sweeps are given.
 
@@ -80,10 +81,17 @@ def plot_fraction_trapped(results, ax=None, resonances=None, band=True):
             error = fractions[:, index].std(axis=0, ddof=1) / np.sqrt(len(results))
             ax.fill_between(first.omegas, mean[index] - error, mean[index] + error, color=line.get_color(), alpha=0.25,
                             lw=0)
+    colours = {float(amplitude): line.get_color() for amplitude, line in zip(first.amplitudes, ax.get_lines())}
+    predictions = {}
     for resonance in resonances or ():
-        ax.axvline(resonance.centre, color="0.4", lw=0.8, ls="--")
-        ax.annotate(resonance.prediction_label, (resonance.centre, 1.0), xycoords=("data", "axes fraction"),
-                    rotation=90, va="top", ha="right", fontsize="x-small", color="0.3")
+        predictions[resonance.prediction_label] = resonance.prediction
+        # A triangle at the top marks each dip found, in its amplitude's colour.
+        ax.plot([resonance.centre], [0.985], marker="v", ls="none", ms=6, transform=ax.get_xaxis_transform(),
+                color=colours.get(float(resonance.amplitude), "0.3"))
+    for label, omega in predictions.items():
+        ax.axvline(omega, color="0.5", lw=0.8, ls=":")
+        ax.annotate(label, (omega, 0.5), xycoords=("data", "axes fraction"), rotation=90, va="center", ha="right",
+                    fontsize="x-small", color="0.3")
     seeds = f", mean of {len(results)} ion sets" if len(results) > 1 else ""
     ax.set_xlabel(r"drive angular frequency $\omega_V$ (rad/µs)")
     ax.set_ylabel(f"fraction of ions trapped after {first.t_end:g} µs")
