@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import trapode
-from trapode import ConfigError
+from trapode import ConfigError, cli
 from trapode.sweep import run_batch
 
 SMALL = dict(t_end=40.0, n_steps=400, progress=False)
@@ -62,13 +62,25 @@ def test_process_pool_gives_the_local_result(trap, ions):
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_gives_the_local_result(trap, ions):
+def test_dask_local_cluster_gives_the_local_result(trap, ions, tmp_path):
     distributed = pytest.importorskip("distributed")
     grid = dict(amplitudes=[0.1, 0.7], omegas=np.linspace(0.6, 2.3, 6), interactions=True, **SMALL)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        remote = trapode.sweep(trap, ions, executor=client, batch_size=3, **grid)
-    np.testing.assert_array_equal(remote.trapped, trapode.sweep(trap, ions, **grid).trapped)
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            remote = trapode.sweep(trap, ions, executor=client, **grid)
+        # The command line's --scheduler reaches the same cluster by its address.
+        csv = tmp_path / "scan.csv"
+        status = cli.main(["sweep", "--scheduler", cluster.scheduler_address, "--quiet", "--output", str(csv),
+                           "--ions", "12", "--seed", "11", "--amplitudes", "0.1", "0.7", "--omega-min", "0.6",
+                           "--omega-max", "2.3", "--omega-step", str(1.7 / 5), "--t-end", "40", "--n-steps", "400",
+                           "--interactions"])
+    local = trapode.sweep(trap, ions, **grid)
+    np.testing.assert_array_equal(remote.trapped, local.trapped)
+    assert status == 0
+    from_cli = np.loadtxt(csv, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(from_cli[:, 0], grid["omegas"], rtol=1e-5)
+    np.testing.assert_allclose(from_cli[:, 1:].T, local.fraction_trapped, atol=5e-5)
 
 
 class FlakyExecutor(concurrent.futures.Executor):

@@ -208,7 +208,8 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
         Show a progress bar on stderr (only on a terminal, and only after a second).
     batch_size : int, optional
         Runs per batch (per checkpoint transaction and per task). Default: the
-        number of numba threads.
+        number of numba threads here, so that every core is busy; one run per
+        task with an executor, so that a worker that dies loses only its own run.
     retries : int
         How often a failed batch is tried again before its runs are reported
         as failed. Default 1.
@@ -239,14 +240,16 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
     ions = _check_settings(trap, ions, t_end, n_steps)
     amplitude_grid = _check_grid("amplitudes", amplitudes, positive=False)
     omega_grid = _check_grid("omegas", omegas, positive=True)
-    if batch_size is None:
+    executor = _as_executor(executor)
+    if batch_size is None and executor is not None:
+        batch_size = 1
+    elif batch_size is None:
         from numba import get_num_threads
 
         batch_size = get_num_threads()
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ConfigError(f"batch_size must be an integer ≥ 1, got {batch_size!r}.")
     interactions = bool(interactions and len(ions) > 1)
-    executor = _as_executor(executor)
     static_trap = dataclasses.replace(trap, drive=None)
 
     shape = (amplitude_grid.size, omega_grid.size)
