@@ -69,3 +69,13 @@ def test_drive_has_no_closed_form(trap, particle_1):
 def test_degenerate_trap_is_refused(particle_1):
     with pytest.raises(trapode.ConfigError, match=r"needs V0 ≠ 0"):
         trapode.analytic_solution(trapode.PenningTrap(V0=0.0), particle_1, [0.0])
+
+
+def test_analytic_velocity_is_the_derivative_and_matches_dop853(trap, particle_2):
+    t = np.linspace(0, 30, 3001)
+    r, v = trapode.analytic_solution(trap, particle_2, t, velocity=True)
+    np.testing.assert_allclose(v[0], particle_2.v, atol=1e-12)
+    # Central differences of the positions agree with the velocity to O(dt²) ≈ |v| ω² dt² / 6 ≈ 4e-3.
+    np.testing.assert_allclose((r[2:] - r[:-2]) / (t[2] - t[0]), v[1:-1], rtol=0, atol=1e-2)
+    config = single_config(trap, particle_2, n_steps=3000, method="dop853", t_end=30.0)
+    np.testing.assert_allclose(trapode.simulate(config).v[:, 0], v, rtol=0, atol=1e-8)

@@ -60,6 +60,25 @@ def analytic_motion(t, x_0, y_0, z_0, v_x0, v_y0, v_z0, omega_0, omega_z):
     return ((x5 + (1/2)*x6 + x7)*numpy.exp(-x3*(x0 - x2)) + (-x7 + (1/2)*x_0 + (1/2)*1j*y_0)*numpy.exp(-x3*(x0 + x2)), z_0*numpy.cos(x8) + v_z0*numpy.sin(x8)/omega_z,)
 
 
+def analytic_velocity(t, x_0, y_0, z_0, v_x0, v_y0, v_z0, omega_0, omega_z):
+    """Time derivative (ḟ, ż) of analytic_motion: the velocity, with ḟ = v_x + i v_y.
+
+    Arguments as for analytic_motion; µm/µs.
+    """
+    x0 = (1/2)*omega_0
+    x1 = numpy.sqrt(omega_0**2 - 2*omega_z**2)
+    x2 = (1/2)*x1
+    x3 = x0 - x2
+    x4 = 1j*t
+    x5 = 1j*y_0
+    x6 = x1**(-1.0)
+    x7 = x0*x6
+    x8 = -1j*v_x0*x6 + v_y0*x6 + x5*x7 + x7*x_0
+    x9 = x0 + x2
+    x10 = omega_z*t
+    return (-1j*x3*((1/2)*x5 + x8 + (1/2)*x_0)*numpy.exp(-x3*x4) - 1j*x9*(-x8 + (1/2)*x_0 + (1/2)*1j*y_0)*numpy.exp(-x4*x9), -omega_z*z_0*numpy.sin(x10) + v_z0*numpy.cos(x10),)
+
+
 def radial_coefficients(x_0, y_0, v_x0, v_y0, omega_0, omega_z):
     """Complex coefficients (C+, C−) of f(t) = C+ e^{−i ω+ t} + C− e^{−i ω− t}.
 

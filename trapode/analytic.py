@@ -33,7 +33,7 @@ def _frequencies(trap, particle, what):
     return omega_0, omega_z
 
 
-def analytic_solution(trap, particle, t):
+def analytic_solution(trap, particle, t, velocity=False):
     """Position of a single particle in a static ideal trap, in closed form.
 
     ``z(t) = z0 cos(ωz t) + (vz0/ωz) sin(ωz t)`` and
@@ -53,11 +53,15 @@ def analytic_solution(trap, particle, t):
         Charge, mass and initial state.
     t : array_like
         Times in µs.
+    velocity : bool
+        Also return the velocity (the time derivative of the closed form,
+        taken by SymPy).
 
     Returns
     -------
     ndarray, shape (len(t), 3)
-        Positions in µm.
+        Positions in µm; with ``velocity=True`` a pair (positions, velocities
+        in µm/µs).
 
     Examples
     --------
@@ -69,9 +73,17 @@ def analytic_solution(trap, particle, t):
     """
     omega_0, omega_z = _frequencies(trap, particle, "The analytic solution")
     t = np.asarray(t, dtype=np.float64)
-    f, z = _generated.analytic_motion(t, *particle.r, *particle.v, omega_0, omega_z)
-    f = np.broadcast_to(f, t.shape)
-    z = np.broadcast_to(z, t.shape)
+    arguments = (t, *particle.r, *particle.v, omega_0, omega_z)
+    positions = _as_vectors(*_generated.analytic_motion(*arguments), t.shape)
+    if not velocity:
+        return positions
+    return positions, _as_vectors(*_generated.analytic_velocity(*arguments), t.shape)
+
+
+def _as_vectors(f, z, shape):
+    """(x, y, z) from f = x + i y and z, as an array of shape ``shape + (3,)``."""
+    f = np.broadcast_to(f, shape)
+    z = np.broadcast_to(z, shape)
     return np.stack([f.real, f.imag, z.real], axis=-1)
 
 

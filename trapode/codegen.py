@@ -123,6 +123,18 @@ def generated_source():
         ),
         _with_docstring(
             _function_source(
+                "analytic_velocity",
+                model.ANALYTIC_SYMBOLS,
+                (sp.diff(solution["f"], model.t), sp.diff(solution["z"], model.t)),
+                "numpy",
+                NumPyPrinter({"fully_qualified_modules": True, "inline": True}),
+            ),
+            """Time derivative (ḟ, ż) of analytic_motion: the velocity, with ḟ = v_x + i v_y.
+
+    Arguments as for analytic_motion; µm/µs.""",
+        ),
+        _with_docstring(
+            _function_source(
                 "radial_coefficients",
                 (model.x0, model.y0, model.vx0, model.vy0, model.omega_0, model.omega_z),
                 (solution["C_plus"], solution["C_minus"]),
