@@ -1,8 +1,16 @@
 """The ``trapode`` command line.
 
-``trapode sweep`` runs a resonance sweep (see :func:`trapode.sweep`), with
-flags mirroring the function's arguments. User mistakes print one line on
-stderr and exit with status 2, without a traceback.
+=======================  =====================================================
+``trapode reproduce``    every figure and table of the report, with a summary
+``trapode run``          one simulation from a TOML configuration, saved
+``trapode plot``         a figure of a saved simulation
+``trapode convergence``  the error and convergence table
+``trapode sweep``        a resonance sweep (flags mirror :func:`trapode.sweep`)
+``trapode info``         a trap's frequencies, confinement and equations
+=======================  =====================================================
+
+User mistakes print one line on stderr and exit with status 2, without a
+traceback.
 """
 
 from __future__ import annotations
@@ -107,11 +115,169 @@ def _run_sweep(arguments):
     return 0
 
 
+def _reproduce_parser(subparsers):
+    parser = subparsers.add_parser(
+        "reproduce", help="regenerate every figure and table of the report",
+        description="Regenerate the report's figures 2-16 (PNG and PDF), the convergence and resonance tables and a "
+                    "summary page OUT/README.md. Sweeps are checkpointed in OUT/checkpoints and reused.",
+    )
+    parser.add_argument("--out", default="results", help="output folder (default: results)")
+    parser.add_argument("--quick", action="store_true",
+                        help="20 ions and coarser grids: the same code paths in a fraction of the time")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_run_reproduce)
+
+
+def _run_reproduce(arguments):
+    from trapode.reproduce import reproduce
+
+    summary = reproduce(arguments.out, quick=arguments.quick, progress=not arguments.quiet)
+    print(f"wrote {summary}")
+    return 0
+
+
+def _run_parser(subparsers):
+    parser = subparsers.add_parser(
+        "run", help="run one simulation from a TOML configuration",
+        description="Run the simulation described by a TOML file (see examples/two_particles.toml) and save it.",
+    )
+    parser.add_argument("config", help="TOML configuration file")
+    parser.add_argument("-o", "--output", default="result.npz", help="result file (default: result.npz)")
+    parser.set_defaults(handler=_run_run)
+
+
+def _run_run(arguments):
+    import trapode
+
+    config = trapode.load_config(arguments.config)
+    result = trapode.simulate(config)
+    result.save(arguments.output)
+    trapped = int(result.trapped.sum())
+    print(f"{config.method}, {config.n_particles} particle(s), {config.n_steps} steps over {config.t_end:g} µs: "
+          f"{trapped} of {config.n_particles} still trapped; saved {arguments.output}")
+    return 0
+
+
+_PLOT_KINDS = ("xy", "z", "phase-x", "phase-z", "3d", "error")
+
+
+def _plot_parser(subparsers):
+    parser = subparsers.add_parser(
+        "plot", help="draw a saved simulation",
+        description="Draw a result saved by `trapode run` (or SimulationResult.save).",
+    )
+    parser.add_argument("result", help="result file (.npz)")
+    parser.add_argument("--kind", choices=_PLOT_KINDS, default="xy",
+                        help="xy path, z(t), phase space (x, v_x) or (z, v_z), 3-D path, or the relative error "
+                             "against the closed form (default: xy)")
+    parser.add_argument("-o", "--output", help="figure file, format by suffix (default: RESULT-KIND.png)")
+    parser.set_defaults(handler=_run_plot)
+
+
+def _run_plot(arguments):
+    import pathlib
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import trapode
+    from trapode import plotting
+
+    result = trapode.load_result(arguments.result)
+    draw = {
+        "xy": plotting.plot_xy, "z": plotting.plot_axial_motion, "3d": plotting.plot_3d, "error": plotting.plot_error,
+        "phase-x": lambda r: plotting.plot_phase(r, "x"), "phase-z": lambda r: plotting.plot_phase(r, "z"),
+    }[arguments.kind]
+    output = arguments.output or str(pathlib.Path(arguments.result).with_suffix("")) + f"-{arguments.kind}.png"
+    draw(result).figure.savefig(output, dpi=150)
+    print(f"saved {output}")
+    return 0
+
+
+def _convergence_parser(subparsers):
+    parser = subparsers.add_parser(
+        "convergence", help="print the error and convergence table of the report",
+        description="Particle 1 of the report for T µs with each step count: the largest error of forward Euler "
+                    "and RK4 against the closed form (or DOP853) and their convergence rates.",
+    )
+    parser.add_argument("--n-steps", type=int, nargs="+", default=[4000, 8000, 16000, 32000],
+                        help="step counts (default: 4000 8000 16000 32000)")
+    parser.add_argument("--t-end", type=float, default=50.0, help="duration in µs (default: 50)")
+    parser.add_argument("--methods", nargs="+", default=["euler", "rk4"], help="methods (default: euler rk4)")
+    parser.add_argument("--reference", default="analytic",
+                        help="'analytic' (the closed form) or a method such as 'dop853' (default: analytic)")
+    parser.set_defaults(handler=_run_convergence)
+
+
+def _run_convergence(arguments):
+    import trapode
+
+    config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()],
+                                      t_end=arguments.t_end, n_steps=1, rtol=1e-13, atol=1e-13)
+    if arguments.reference != "analytic":
+        from trapode.integrators import get_method
+
+        get_method(arguments.reference)
+    for method in arguments.methods:
+        from trapode.integrators import get_method
+
+        get_method(method)
+    print(trapode.convergence_study(config, arguments.methods, arguments.n_steps, arguments.reference).table())
+    return 0
+
+
+def _info_parser(subparsers):
+    parser = subparsers.add_parser(
+        "info", help="a trap's frequencies, confinement criterion and equations of motion",
+        description="Print ω0, ωz, ω± and the confinement criterion for each kind of particle of a configuration "
+                    "(default: the report's trap and Ca+), and the equations of motion as SymPy derives them.",
+    )
+    parser.add_argument("config", nargs="?", help="TOML configuration file (default: the report's setup)")
+    parser.set_defaults(handler=_run_info)
+
+
+def _run_info(arguments):
+    import sympy
+
+    import trapode
+
+    if arguments.config:
+        config = trapode.load_config(arguments.config)
+    else:
+        config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1(),
+                                          trapode.report_particle_2()], t_end=50.0, n_steps=4000)
+    trap = config.trap
+    print(f"trap: B0 = {trap.B0:g} T, V0 = {trap.V0:g} V, d = {trap.d:g} µm"
+          + (f", drive f = {trap.drive.amplitude:g}, ωV = {trap.drive.omega:g} rad/µs" if trap.drive else ""))
+    species = sorted({(p.q, p.m) for p in config.particles})
+    for q, m in species:
+        particle = trapode.Particle(q=q, m=m, r=(0, 0, 0), v=(0, 0, 0))
+        f = trap.frequencies(particle)
+        print(f"\nparticle q = {q:g} e, m = {m:g} u (rad/µs):")
+        print(f"  ω0 = q B0/m           = {f.omega_0:.6g}")
+        print(f"  ωz = sqrt(2 q V0/(m d²)) = {f.omega_z:.6g}")
+        print(f"  ω+ = {f.omega_plus:.6g}    ω− = {f.omega_minus:.6g}")
+        threshold = 4 * trap.V0_internal / (trap.B0_internal**2 * trap.d**2)
+        problems = trap.confinement_problems(particle)
+        verdict = "confined" if not problems else "NOT confined: " + "; ".join(problems)
+        print(f"  criterion q/m ≥ 4 V0/(B0² d²): {q / m:.6g} ≥ {threshold:.6g} e/u and q V0 > 0 → {verdict}")
+    print(f"\nequations of motion inside the trap (|r| < d), {config.n_particles} particle(s), "
+          f"{'with' if config.interactions else 'without'} Coulomb interaction:")
+    for equation in trapode.equations_of_motion(config.n_particles, config.interactions, trap.drive is not None):
+        print("  " + sympy.pretty(equation, use_unicode=True, wrap_line=False).replace("\n", "\n  "))
+    return 0
+
+
 def main(argv=None):
     """Entry point of the ``trapode`` command."""
     parser = argparse.ArgumentParser(prog="trapode", description="Charged particles in a Penning trap.")
     subparsers = parser.add_subparsers(title="commands", required=True)
+    _reproduce_parser(subparsers)
+    _run_parser(subparsers)
+    _plot_parser(subparsers)
+    _convergence_parser(subparsers)
     _sweep_parser(subparsers)
+    _info_parser(subparsers)
     arguments = parser.parse_args(argv)
     from trapode.errors import ConfigError
 
@@ -120,6 +286,15 @@ def main(argv=None):
     except (ConfigError, OSError) as error:
         print(f"trapode: {error}", file=sys.stderr)
         return 2
+    except trapode_errors().IntegrationError as error:
+        print(f"trapode: {error}", file=sys.stderr)
+        return 1
+
+
+def trapode_errors():
+    from trapode import errors
+
+    return errors
 
 
 if __name__ == "__main__":

@@ -1,19 +1,209 @@
 """Figures, each drawn on a matplotlib Axes that the caller may pass in.
 
 Every function takes ``ax=None`` (a new figure is made) and returns the Axes.
+Axes are labelled with units; trajectories mark their start (○) and end (□);
+where the closed form exists (one particle, or particles that do not
+interact, in a static trap) it is drawn with the numerical curve.
 Matplotlib is imported on first use.
+
+=========================  ============================================
+function                   report figures
+=========================  ============================================
+:func:`plot_axial_motion`  2, 3: z(t), numerical and closed form
+:func:`plot_xy`            4, 5: paths in the xy plane
+:func:`plot_phase`         6–9: phase space (x, v_x) or (z, v_z)
+:func:`plot_3d`            10, 11: paths in space
+:func:`plot_relative_error`  12, 13: relative error against time
+:func:`plot_error`         the relative error of one result
+:func:`plot_fraction_trapped`  14–16: ions kept against ωV
+=========================  ============================================
 """
 
 from __future__ import annotations
 
-__all__ = ["plot_fraction_trapped", "plot_relative_error"]
+import numpy as np
+
+__all__ = [
+    "plot_3d",
+    "plot_axial_motion",
+    "plot_error",
+    "plot_fraction_trapped",
+    "plot_phase",
+    "plot_relative_error",
+    "plot_xy",
+]
+
+_COMPONENTS = "xyz"
 
 
-def _axes(ax):
+def _axes(ax, projection=None):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+        figure = plt.figure(figsize=(6.4, 4.8 if projection else 4.2), layout="constrained")
+        ax = figure.add_subplot(projection=projection)
+    return ax
+
+
+def _closed_form(result, particle, velocity=False):
+    """The closed-form trajectory of one particle of ``result``, or None where there is none."""
+    from .analytic import analytic_solution
+
+    config = result.config
+    if config.trap.drive is not None or (config.interactions and config.n_particles > 1):
+        return None
+    try:
+        return analytic_solution(config.trap, config.particles[particle], result.t, velocity=velocity)
+    except ValueError:  # a degenerate trap has no closed form
+        return None
+
+
+def _describe(result):
+    config = result.config
+    coulomb = ", with Coulomb interaction" if config.interactions and config.n_particles > 1 else ""
+    return f"{config.method.upper() if config.method != 'euler' else 'forward Euler'}, n = {config.n_steps}{coulomb}"
+
+
+def _mark_ends(ax, *coordinates, color):
+    start = [c[0] for c in coordinates]
+    end = [c[-1] for c in coordinates]
+    ax.plot(*[[value] for value in start], marker="o", ms=6, mfc="none", color=color, ls="none")
+    ax.plot(*[[value] for value in end], marker="s", ms=5, color=color, ls="none")
+
+
+def plot_axial_motion(results, ax=None, particle=0):
+    """z(t) of one particle, for one or several runs, with the closed form (report figs. 2, 3).
+
+    Parameters
+    ----------
+    results : SimulationResult or sequence of SimulationResult
+        Runs of the same configuration, e.g. forward Euler and RK4.
+    ax : matplotlib.axes.Axes, optional
+    particle : int
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    results = [results] if hasattr(results, "config") else list(results)
+    finest = max(results, key=lambda result: result.t.size)
+    exact = _closed_form(finest, particle)
+    if exact is not None:
+        ax.plot(finest.t, exact[:, 2], color="black", lw=2.5, alpha=0.35, label="closed form")
+    for result in results:
+        ax.plot(result.t, result.r[:, particle, 2], lw=1, label=_describe(result))
+    ax.set_xlabel("t (µs)")
+    ax.set_ylabel("z (µm)")
+    ax.set_title(f"Axial motion of particle {particle + 1}", fontsize="medium")
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_xy(result, ax=None):
+    """Paths of all particles in the xy plane, equal aspect (report figs. 4, 5).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    for particle in range(result.r.shape[1]):
+        exact = _closed_form(result, particle)
+        (line,) = ax.plot(result.r[:, particle, 0], result.r[:, particle, 1], lw=0.8, label=f"particle {particle + 1}")
+        if exact is not None:
+            ax.plot(exact[:, 0], exact[:, 1], color="black", lw=0.6, ls=(0, (2, 3)), alpha=0.7,
+                    label="closed form" if particle == 0 else None)
+        _mark_ends(ax, result.r[:, particle, 0], result.r[:, particle, 1], color=line.get_color())
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("x (µm)")
+    ax.set_ylabel("y (µm)")
+    ax.set_title(f"Paths in the xy plane ({_describe(result)})", fontsize="medium")
+    ax.legend(fontsize="small", title="○ start, □ end", title_fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_phase(result, component="x", ax=None):
+    """Phase-space trajectories (q, v_q) of all particles (report figs. 6–9).
+
+    Parameters
+    ----------
+    result : SimulationResult
+    component : {"x", "y", "z"}
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if component not in _COMPONENTS:
+        raise ValueError(f"component must be one of 'x', 'y', 'z', got {component!r}.")
+    k = _COMPONENTS.index(component)
+    ax = _axes(ax)
+    for particle in range(result.r.shape[1]):
+        (line,) = ax.plot(result.r[:, particle, k], result.v[:, particle, k], lw=0.8, label=f"particle {particle + 1}")
+        exact = _closed_form(result, particle, velocity=True)
+        if exact is not None:
+            ax.plot(exact[0][:, k], exact[1][:, k], color="black", lw=0.6, ls=(0, (2, 3)), alpha=0.7,
+                    label="closed form" if particle == 0 else None)
+        _mark_ends(ax, result.r[:, particle, k], result.v[:, particle, k], color=line.get_color())
+    ax.set_xlabel(f"{component} (µm)")
+    ax.set_ylabel(f"$v_{component}$ (µm/µs)")
+    ax.set_title(f"Phase space ({component}, $v_{component}$) ({_describe(result)})", fontsize="medium")
+    ax.legend(fontsize="small", title="○ start, □ end", title_fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_3d(result, ax=None):
+    """Paths of all particles in space (report figs. 10, 11); ``ax`` must be a 3-D Axes if given.
+
+    Returns
+    -------
+    mpl_toolkits.mplot3d.axes3d.Axes3D
+    """
+    ax = _axes(ax, projection="3d")
+    for particle in range(result.r.shape[1]):
+        x, y, z = result.r[:, particle].T
+        (line,) = ax.plot(x, y, z, lw=0.7, label=f"particle {particle + 1}")
+        _mark_ends(ax, x, y, z, color=line.get_color())
+    ax.set_xlabel("x (µm)")
+    ax.set_ylabel("y (µm)")
+    ax.set_zlabel("z (µm)")
+    ax.set_title(f"Paths in space ({_describe(result)})", fontsize="medium")
+    ax.legend(fontsize="small", title="○ start, □ end", title_fontsize="small")
+    return ax
+
+
+def plot_error(result, ax=None):
+    """Relative error of each particle against the closed form, against time.
+
+    Only for runs that have a closed form (one particle, or no interaction, in
+    a static trap).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .analysis import relative_error
+    from .errors import ConfigError
+
+    if _closed_form(result, 0) is None:
+        raise ConfigError(
+            "the error plot needs a closed form: a static trap (no drive) and one particle or interactions=False."
+        )
+    ax = _axes(ax)
+    for particle in range(result.r.shape[1]):
+        error = relative_error(result.r[:, particle], _closed_form(result, particle))
+        ax.plot(result.t[1:], error[1:], lw=1, label=f"particle {particle + 1}")
+    ax.set_yscale("log")
+    ax.set_xlabel("t (µs)")
+    ax.set_ylabel(r"relative error $|\mathbf{r} - \mathbf{r}_\mathrm{exact}| \,/\, |\mathbf{r}_\mathrm{exact}|$")
+    ax.set_title(f"Error against the closed form ({_describe(result)})", fontsize="medium")
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
     return ax
 
 
@@ -41,7 +231,9 @@ def plot_relative_error(study, method, particle=0, ax=None):
     ax.set_yscale("log")
     ax.set_xlabel("t (µs)")
     ax.set_ylabel(r"relative error $|\mathbf{r}_i - \mathbf{r}_\mathrm{ref}(t_i)| \,/\, |\mathbf{r}_\mathrm{ref}(t_i)|$")
-    ax.set_title(f"{method}: relative error against the {study.reference} solution")
+    name = {"euler": "Forward Euler", "rk4": "RK4", "dop853": "DOP853"}.get(method, method)
+    reference = "closed-form" if study.reference == "analytic" else study.reference.upper()
+    ax.set_title(f"{name}: relative error against the {reference} solution", fontsize="medium")
     ax.legend(title=f"rate {study.rates[method]:.3f}", fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
     return ax
@@ -68,8 +260,6 @@ def plot_fraction_trapped(results, ax=None, resonances=None, band=True):
     -------
     matplotlib.axes.Axes
     """
-    import numpy as np
-
     ax = _axes(ax)
     results = [results] if hasattr(results, "fraction_trapped") else list(results)
     first = results[0]

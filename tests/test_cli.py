@@ -1,0 +1,96 @@
+"""The command line: every command, its help, and its handling of mistakes."""
+
+import numpy as np
+import pytest
+
+import trapode
+from trapode import cli
+
+
+@pytest.fixture
+def saved_run(tmp_path, examples_dir):
+    output = tmp_path / "pair.npz"
+    assert cli.main(["run", str(examples_dir / "two_particles.toml"), "-o", str(output)]) == 0
+    return output
+
+
+def test_run_saves_what_simulate_computes(tmp_path, examples_dir, capsys):
+    saved_run = tmp_path / "pair.npz"
+    assert cli.main(["run", str(examples_dir / "two_particles.toml"), "-o", str(saved_run)]) == 0
+    assert "2 of 2 still trapped" in capsys.readouterr().out
+    expected = trapode.simulate(trapode.load_config(examples_dir / "two_particles.toml"))
+    assert trapode.load_result(saved_run) == expected
+
+
+@pytest.mark.parametrize("kind", ["xy", "z", "phase-x", "phase-z", "3d"])
+def test_plot_every_kind(saved_run, kind, tmp_path):
+    figure = tmp_path / f"{kind}.png"
+    assert cli.main(["plot", str(saved_run), "--kind", kind, "-o", str(figure)]) == 0
+    assert figure.read_bytes().startswith(b"\x89PNG")
+
+
+def test_error_plot_needs_a_closed_form(saved_run, capsys):
+    assert cli.main(["plot", str(saved_run), "--kind", "error"]) == 2
+    assert "needs a closed form" in capsys.readouterr().err
+
+
+def test_convergence_command_prints_the_rates(capsys):
+    assert cli.main(["convergence", "--n-steps", "4000", "8000", "16000"]) == 0
+    out = capsys.readouterr().out
+    rates = [line for line in out.splitlines() if line.strip().startswith("rate")][0].split()[1:]
+    assert 1.3 < float(rates[0]) < 1.6 and abs(float(rates[1]) - 4.0) < 0.02
+
+
+def test_info_prints_frequencies_criterion_and_equations(capsys):
+    assert cli.main(["info"]) == 0
+    out = capsys.readouterr().out
+    f = trapode.PenningTrap().frequencies(trapode.report_particle_1())
+    assert f"ω0 = q B0/m           = {f.omega_0:.6g}" in out and f"ω+ = {f.omega_plus:.6g}" in out
+    assert "→ confined" in out and "with Coulomb interaction" in out
+    assert "V₀⋅q₁⋅x₁(t)" in out and "kₑ⋅q₁⋅q₂" in out  # the pretty-printed equations, Coulomb term included
+
+
+@pytest.mark.parametrize("command", ["reproduce", "run", "plot", "convergence", "sweep", "info"])
+def test_every_command_has_complete_help(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main([command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: trapode {command}") and len(out.splitlines()) > 4
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["run", "no-such-file.toml"], "No such file or directory"),
+        (["plot", "no-such-file.npz"], "No such file or directory"),
+        (["convergence", "--reference", "rk5"], "must be one of"),
+        (["convergence", "--n-steps", "4000"], "at least two n_steps"),
+    ],
+)
+def test_mistakes_exit_2_without_a_traceback(arguments, message, capsys):
+    assert cli.main(arguments) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("trapode: ") and message in error and "Traceback" not in error
+
+
+def test_bad_configuration_file(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("t_end = 50.0\nnsteps = 10\n")
+    assert cli.main(["run", str(path)]) == 2
+    assert "Did you mean 'n_steps'?" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
+    from trapode.reproduce import ReproductionSettings, reproduce
+
+    tiny = ReproductionSettings(ions=6, omega_step=0.5, fine_points=3, seeds=2, trajectory_steps=1000)
+    summary = reproduce(tmp_path, progress=False, settings=tiny)
+    figures = sorted(path.stem for path in tmp_path.glob("fig*.png"))
+    assert len(figures) == 15 and {int(name[3:].split("_")[0]) for name in figures} == set(range(2, 17))
+    assert len(list(tmp_path.glob("fig*.pdf"))) == 15
+    text = summary.read_text()
+    assert "rate" in text and "nearest prediction" in text
+    assert all(f"({name}.png)" in text for name in figures)
+    assert np.isclose(float(text.split("convergence rate ")[2].split()[0]), 4.0, atol=0.02)  # RK4, fig. 13
