@@ -94,3 +94,18 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
     assert "rate" in text and "nearest prediction" in text
     assert all(f"({name}.png)" in text for name in figures)
     assert np.isclose(float(text.split("convergence rate ")[2].split()[0]), 4.0, atol=0.02)  # RK4, fig. 13
+
+
+@pytest.mark.parametrize(
+    "script, expected",
+    [("single_particle.py", "rk4: largest relative error over 50 µs = "), ("two_particles.py", "moves the final")],
+)
+def test_examples_run_as_they_stand(script, expected, tmp_path, examples_dir):
+    import subprocess
+    import sys
+
+    target = tmp_path / ("figure.png" if script == "single_particle.py" else "figures")
+    completed = subprocess.run([sys.executable, str(examples_dir / script), str(target)], capture_output=True,
+                               text=True, check=True, cwd=tmp_path)
+    assert expected in completed.stdout
+    assert target.exists()
