@@ -15,7 +15,7 @@ def external_acceleration(x, y, z, v_x, v_y, v_z, charge_to_mass, B_0, V, d):
 
     Arguments: position (µm), velocity (µm/µs), charge-to-mass ratio (e/u),
     B0 (u/(µs e)), the electrode voltage now (u µm²/(µs² e)) and d (µm).
-    Zero outside the trap, |r| > d.
+    Zero outside the trap, ``|r| > d``.
     """
     x0 = B_0*charge_to_mass
     x1 = d*d
@@ -82,7 +82,7 @@ def analytic_velocity(t, x_0, y_0, z_0, v_x0, v_y0, v_z0, omega_0, omega_z):
 def radial_coefficients(x_0, y_0, v_x0, v_y0, omega_0, omega_z):
     """Complex coefficients (C+, C−) of f(t) = C+ e^{−i ω+ t} + C− e^{−i ω− t}.
 
-    A± = |C±| and φ± = −arg C±. Arguments as for analytic_motion, without t and z.
+    ``A± = |C±|`` and ``φ± = −arg C±``. Arguments as for analytic_motion, without t and z.
     """
     x0 = 1j*y_0
     x1 = x0 + x_0

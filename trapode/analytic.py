@@ -42,7 +42,7 @@ def analytic_solution(trap, particle, t, velocity=False):
     initial state. Complex arithmetic throughout also covers traps that do
     not confine (then ω± or ωz are complex and the motion grows).
 
-    The escape rule (no trap field for |r| > d) is not part of the closed
+    The escape rule (no trap field for ``|r| > d``) is not part of the closed
     form: compare with a simulation only while the particle stays inside.
 
     Parameters
@@ -102,7 +102,7 @@ class RadialAmplitudes(NamedTuple):
 
     @property
     def radius_min(self):
-        """Smallest distance from the z axis, R− = |A+ − A−| (µm)."""
+        """Smallest distance from the z axis, R− = ``|A+ − A−|`` (µm)."""
         return abs(self.A_plus - self.A_minus)
 
 

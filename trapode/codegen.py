@@ -92,7 +92,7 @@ def generated_source():
 
     Arguments: position (µm), velocity (µm/µs), charge-to-mass ratio (e/u),
     B0 (u/(µs e)), the electrode voltage now (u µm²/(µs² e)) and d (µm).
-    Zero outside the trap, |r| > d.""",
+    Zero outside the trap, ``|r| > d``.""",
         ),
         _with_docstring(
             _function_source(
@@ -143,7 +143,7 @@ def generated_source():
             ),
             """Complex coefficients (C+, C−) of f(t) = C+ e^{−i ω+ t} + C− e^{−i ω− t}.
 
-    A± = |C±| and φ± = −arg C±. Arguments as for analytic_motion, without t and z.""",
+    ``A± = |C±|`` and ``φ± = −arg C±``. Arguments as for analytic_motion, without t and z.""",
         ),
     ]
     return HEADER + "\n\n" + "\n\n".join(parts)

@@ -135,7 +135,7 @@ class PenningTrap:
     """An ideal Penning trap, optionally with a modulated voltage.
 
     The potential is ``V(x, y, z) = V0 / (2 d²) (2 z² − x² − y²)`` (report eq. 5)
-    and the magnetic field is ``(0, 0, B0)``. Outside the sphere |r| > d both
+    and the magnetic field is ``(0, 0, B0)``. Outside the sphere ``|r| > d`` both
     external fields vanish.
 
     Parameters

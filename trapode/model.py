@@ -98,7 +98,7 @@ def lorentz_force():
 def external_acceleration():
     """Acceleration from the trap's fields, with the escape rule.
 
-    ``F / m`` inside the trap (|r|² ≤ d²) and zero outside it, as a column of
+    ``F / m`` inside the trap (``|r|² ≤ d²``) and zero outside it, as a column of
     three ``Piecewise`` expressions in :data:`EXTERNAL_SYMBOLS`. Only the
     ratio q/m enters, written as the symbol ``charge_to_mass``.
     """
@@ -155,7 +155,7 @@ def equations_of_motion(n_particles=1, interactions=False, drive=False):
     -------
     list of sympy.Eq
         ``Eq(d²x_i/dt², ...)`` and likewise for y and z, for i = 1..n, with
-        k_e kept as a symbol. Valid where |r_i| < d; outside, the trap fields
+        k_e kept as a symbol. Valid where ``|r_i| < d``; outside, the trap fields
         are zero (see :func:`external_acceleration`).
 
     Examples
@@ -201,7 +201,7 @@ def analytic_solution_expressions():
     ``f̈ + i ω0 ḟ − ½ ωz² f = 0`` (report eq. 19). Trying ``f = e^{−i ω t}``
     gives the characteristic equation ``−ω² + ω0 ω − ½ ωz² = 0``, whose roots
     are ω± (eq. 21); the coefficients C± of ``f = C+ e^{−i ω+ t} + C− e^{−i ω− t}``
-    follow from f(0) and ḟ(0), and A± = |C±|, φ± = −arg C± (eq. 20). The axial
+    follow from f(0) and ḟ(0), and ``A± = |C±|``, ``φ± = −arg C±`` (eq. 20). The axial
     motion comes from ``dsolve`` on ``z̈ + ωz² z = 0`` (eq. 12).
 
     Returns

@@ -6,17 +6,17 @@ where the closed form exists (one particle, or particles that do not
 interact, in a static trap) it is drawn with the numerical curve.
 Matplotlib is imported on first use.
 
-=========================  ============================================
-function                   report figures
-=========================  ============================================
-:func:`plot_axial_motion`  2, 3: z(t), numerical and closed form
-:func:`plot_xy`            4, 5: paths in the xy plane
-:func:`plot_phase`         6–9: phase space (x, v_x) or (z, v_z)
-:func:`plot_3d`            10, 11: paths in space
-:func:`plot_relative_error`  12, 13: relative error against time
-:func:`plot_error`         the relative error of one result
+=============================  ============================================
+function                       report figures
+=============================  ============================================
+:func:`plot_axial_motion`      2, 3: z(t), numerical and closed form
+:func:`plot_xy`                4, 5: paths in the xy plane
+:func:`plot_phase`             6–9: phase space (x, v_x) or (z, v_z)
+:func:`plot_3d`                10, 11: paths in space
+:func:`plot_relative_error`    12, 13: relative error against time
+:func:`plot_error`             the relative error of one result
 :func:`plot_fraction_trapped`  14–16: ions kept against ωV
-=========================  ============================================
+=============================  ============================================
 """
 
 from __future__ import annotations

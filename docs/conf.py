@@ -1,0 +1,114 @@
+"""Sphinx configuration for trapode's documentation.
+
+Three pages are generated at build time, so that they cannot drift from the
+code: the equations (rendered from the SymPy model), the command-line
+reference (from the argument parsers) and the gallery (figures made by
+``trapode reproduce --quick``, or copied from the folder named by the
+environment variable ``TRAPODE_GALLERY``).
+"""
+
+import contextlib
+import io
+import os
+import pathlib
+import shutil
+import sys
+
+import sympy
+
+import trapode
+from trapode import cli, model
+
+project = "trapode"
+author = "the trapode developers"
+release = trapode.__version__
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "numpydoc"]
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+autodoc_typehints = "none"
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+html_static_path = []
+
+HERE = pathlib.Path(__file__).resolve().parent
+GENERATED = HERE / "_generated"
+GENERATED.mkdir(exist_ok=True)
+
+
+def _math(expression):
+    return "\n".join(["   .. math::", "", "      " + sympy.latex(expression), ""])
+
+
+def _write_equations():
+    single = model.equations_of_motion(1)
+    pair = model.equations_of_motion(2, interactions=True)
+    driven = model.equations_of_motion(1, drive=True)
+    solution = model.analytic_solution_expressions()
+    t = model.t
+    lines = [
+        "The equations below are printed by SymPy from :mod:`trapode.model` when the documentation is built.",
+        "",
+        "One particle in the static trap (report eqs. 10–12):",
+        "",
+    ]
+    for equation in single:
+        lines.append(_math(equation))
+    lines += ["Particle 1 of two interacting particles (report eqs. 23–25; particle 2 likewise):", ""]
+    for equation in pair[:3]:
+        lines.append(_math(equation))
+    lines += ["With the drive :math:`V_0 \\to V_0 (1 + f \\cos \\omega_V t)`, the axial equation becomes", ""]
+    lines.append(_math(driven[2]))
+    lines += ["The closed form for one particle: the characteristic roots", ""]
+    lines.append(_math(sympy.Eq(sympy.Symbol("omega_+"), solution["omega_plus"])))
+    lines.append(_math(sympy.Eq(sympy.Symbol("omega_-"), solution["omega_minus"])))
+    lines += ["the coefficients of :math:`f = x + i y = C_+ e^{-i \\omega_+ t} + C_- e^{-i \\omega_- t}` fitted to "
+              "the initial state,", ""]
+    lines.append(_math(sympy.Eq(sympy.Symbol("C_+"), solution["C_plus"])))
+    lines.append(_math(sympy.Eq(sympy.Symbol("C_-"), solution["C_minus"])))
+    lines += ["and the axial motion from ``dsolve``:", ""]
+    lines.append(_math(sympy.Eq(sympy.Function("z")(t), solution["z"])))
+    (GENERATED / "equations.rst").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _write_cli_reference():
+    parser_help = []
+    for command in ("reproduce", "run", "plot", "convergence", "sweep", "info"):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+            cli.main([command, "--help"])
+        parser_help += [f"``trapode {command}``", "-" * (len(command) + 12), "", "::", ""]
+        parser_help += ["   " + line for line in buffer.getvalue().splitlines()] + [""]
+    (GENERATED / "cli.rst").write_text("\n".join(parser_help), encoding="utf-8")
+
+
+def _write_gallery():
+    images = GENERATED / "gallery"
+    source = os.environ.get("TRAPODE_GALLERY")
+    if source:
+        folder = pathlib.Path(source)
+    else:
+        from trapode.reproduce import reproduce
+
+        folder = GENERATED / "reproduction"
+        reproduce(folder, quick=True, progress=False)
+    images.mkdir(exist_ok=True)
+    summary = (folder / "README.md").read_text(encoding="utf-8").split("\n## ")
+    lines = [f"Made by ``trapode reproduce --quick`` (20 ions, coarser grids) when the documentation was built; "
+             "``trapode reproduce`` makes them at the report's settings.", ""]
+    for section in summary[1:]:
+        title, *body = section.splitlines()
+        text = [line for line in body if line and not line.startswith("![")]
+        picture = [line for line in body if line.startswith("![")]
+        if not picture:
+            continue
+        name = picture[0].split("](")[1].rstrip(")")
+        shutil.copy(folder / name, images / name)
+        lines += [title, "~" * len(title), "", *text, "", f".. image:: /_generated/gallery/{name}", "   :width: 80%",
+                  ""]
+    (GENERATED / "gallery.rst").write_text("\n".join(lines), encoding="utf-8")
+
+
+_write_equations()
+_write_cli_reference()
+_write_gallery()
+sys.stdout.flush()
