@@ -214,14 +214,11 @@ def _run_convergence(arguments):
 
     config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()],
                                       t_end=arguments.t_end, n_steps=1, rtol=1e-13, atol=1e-13)
-    if arguments.reference != "analytic":
-        from trapode.integrators import get_method
+    from trapode.integrators import get_method
 
-        get_method(arguments.reference)
-    for method in arguments.methods:
-        from trapode.integrators import get_method
-
-        get_method(method)
+    # Unknown names are reported before any work starts.
+    for name in [*arguments.methods, *([] if arguments.reference == "analytic" else [arguments.reference])]:
+        get_method(name)
     print(trapode.convergence_study(config, arguments.methods, arguments.n_steps, arguments.reference).table())
     return 0
 

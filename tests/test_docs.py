@@ -1,0 +1,54 @@
+"""The Python code in the documentation runs as written (``>>>`` examples run as doctests)."""
+
+import pathlib
+import re
+import textwrap
+
+import pytest
+
+from trapode.integrators import METHODS
+
+DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+
+
+def python_blocks(text):
+    """Literal blocks introduced by ``::`` or ``.. code-block:: python``, except doctests."""
+    blocks = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not (stripped.endswith("::") and not stripped.startswith("..") or stripped == ".. code-block:: python"):
+            continue
+        body = []
+        for following in lines[index + 1:]:
+            if following.strip() and not following.startswith(" "):
+                break
+            body.append(following)
+        code = textwrap.dedent("\n".join(body)).strip()
+        if code and not code.startswith(">>>"):
+            blocks.append(code)
+    return blocks
+
+
+PAGES = sorted(path for path in DOCS.glob("*.rst") if python_blocks(path.read_text(encoding="utf-8")))
+
+
+def test_the_pages_with_code_are_found():
+    assert {page.name for page in PAGES} >= {"usage.rst", "methods.rst", "sweeps.rst"}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_code_blocks_run(page, tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    registered = set(METHODS)
+    try:
+        for code in python_blocks(page.read_text(encoding="utf-8")):
+            exec(compile(code, f"{page.name}", "exec"), namespace)  # noqa: S102 - the project's own documentation
+    finally:
+        for name in set(METHODS) - registered:
+            del METHODS[name]
+    assert re.search(r"\w", "".join(namespace))  # something was defined
