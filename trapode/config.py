@@ -42,6 +42,13 @@ def _as_positive_float(name, value, expected):
     return value
 
 
+def _as_count(name, value):
+    """Return ``value`` as an int ≥ 1, or raise ConfigError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ConfigError(f"{name} must be an integer ≥ 1, got {value!r}.")
+    return int(value)
+
+
 def _as_vector(name, value, unit):
     """Return ``value`` as a tuple of three finite floats."""
     expected = f"a sequence of 3 finite numbers in {unit}"
@@ -284,10 +291,7 @@ class SimulationConfig:
         object.__setattr__(
             self, "t_end", _as_positive_float("SimulationConfig.t_end", self.t_end, "a positive finite duration in µs")
         )
-        n_steps = self.n_steps
-        if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-            raise ConfigError(f"SimulationConfig.n_steps must be an integer ≥ 1, got {n_steps!r}.")
-        object.__setattr__(self, "n_steps", int(n_steps))
+        object.__setattr__(self, "n_steps", _as_count("SimulationConfig.n_steps", self.n_steps))
         if not isinstance(self.method, str) or not self.method:
             raise ConfigError(f"SimulationConfig.method must be the name of a method, got {self.method!r}.")
         if not isinstance(self.interactions, (bool, np.bool_)):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .config import Particle
-from .errors import ConfigError
+from .config import Particle, _as_count
 from .units import CALCIUM_ION_MASS
 
 __all__ = ["report_particle_1", "report_particle_2", "random_particles"]
@@ -56,8 +53,7 @@ def random_particles(n, trap, seed=None, *, q=1.0, m=CALCIUM_ION_MASS):
     >>> len(ions), ions == trapode.random_particles(100, trapode.PenningTrap(), seed=2022)
     (100, True)
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ConfigError(f"random_particles n must be an integer ≥ 1, got {n!r}.")
+    n = _as_count("random_particles n", n)
     rng = np.random.default_rng(seed)
     scale = 0.1 * trap.d
     positions = rng.normal(0.0, scale, size=(n, 3))

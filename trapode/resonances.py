@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .sweep import _check_grid, sweep
+from .sweep import _check_grid, _check_settings, sweep
 
 __all__ = ["Resonance", "ResonanceScan", "predicted_resonances", "find_resonances"]
 
@@ -180,6 +180,7 @@ def find_resonances(trap, ions, amplitudes, omegas, threshold=0.5, refine=True, 
     >>> [r.prediction_label for r in scan.resonances]
     ['2ωz']
     """
+    ions, t_end, n_steps = _check_settings(trap, ions, t_end, n_steps)
     if not 0 < threshold <= 1:
         raise ConfigError(f"threshold must be in (0, 1], got {threshold!r}.")
     if not tolerance > 0:
@@ -209,8 +210,7 @@ def find_resonances(trap, ions, amplitudes, omegas, threshold=0.5, refine=True, 
             refined = sweep(trap, ions, [amplitude], sorted(new_omegas), **options)
             samples[amplitude].update(zip(refined.omegas.tolist(), refined.fraction_trapped[0].tolist()))
 
-    particle = ions[0] if not hasattr(ions, "r") else ions
-    predictions = predicted_resonances(trap, particle)
+    predictions = predicted_resonances(trap, ions[0])
     resonances = []
     ordered = {}
     for amplitude, points in samples.items():

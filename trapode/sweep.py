@@ -10,8 +10,6 @@ A run's result never depends on the batching or the number of workers.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import sys
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
@@ -20,8 +18,9 @@ import numpy as np
 
 from . import kernels
 from .checkpoint import Checkpoint
-from .config import Particle, PenningTrap
+from .config import Particle, PenningTrap, _as_count, _as_positive_float
 from .errors import ConfigError
+from .system import ParticleSystem
 
 __all__ = ["SweepResult", "SweepError", "sweep"]
 
@@ -113,11 +112,8 @@ def _check_settings(trap, ions, t_end, n_steps):
     for index, ion in enumerate(ions):
         if not isinstance(ion, Particle):
             raise ConfigError(f"ions[{index}] must be a trapode.Particle, got {ion!r}.")
-    if isinstance(t_end, bool) or not isinstance(t_end, numbers.Real) or not (math.isfinite(t_end) and t_end > 0):
-        raise ConfigError(f"t_end must be a positive finite duration in µs, got {t_end!r}.")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-        raise ConfigError(f"n_steps must be an integer ≥ 1, got {n_steps!r}.")
-    return ions
+    t_end = _as_positive_float("t_end", t_end, "a positive finite duration in µs")
+    return ions, t_end, _as_count("n_steps", n_steps)
 
 
 def _settings_record(trap, ions, t_end, n_steps, interactions):
@@ -161,10 +157,10 @@ def run_batch(batch):
 
 def _as_executor(executor):
     """A concurrent.futures-style executor from an Executor, a Dask Client or None."""
-    if executor is None or hasattr(executor, "submit") and not hasattr(executor, "get_executor"):
-        return executor
     if hasattr(executor, "get_executor"):  # a dask.distributed.Client
         return executor.get_executor()
+    if executor is None or hasattr(executor, "submit"):
+        return executor
     raise ConfigError(
         f"executor must be None, a concurrent.futures.Executor or a dask.distributed.Client, got {executor!r}."
     )
@@ -237,7 +233,7 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
     >>> result.fraction_trapped.shape
     (1, 2)
     """
-    ions = _check_settings(trap, ions, t_end, n_steps)
+    ions, t_end, n_steps = _check_settings(trap, ions, t_end, n_steps)
     amplitude_grid = _check_grid("amplitudes", amplitudes, positive=False)
     omega_grid = _check_grid("omegas", omegas, positive=True)
     executor = _as_executor(executor)
@@ -247,8 +243,7 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
         from numba import get_num_threads
 
         batch_size = get_num_threads()
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ConfigError(f"batch_size must be an integer ≥ 1, got {batch_size!r}.")
+    batch_size = _as_count("batch_size", batch_size)
     interactions = bool(interactions and len(ions) > 1)
     static_trap = dataclasses.replace(trap, drive=None)
 
@@ -267,13 +262,10 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
                     trapped[ia, iw] = row
                     completed[ia, iw] = True
         todo = [index for index, done in np.ndenumerate(completed) if not done]
+        system = ParticleSystem.from_particles(ions, static_trap, interactions)
         template = _Batch(
-            positions=np.ascontiguousarray(np.array([ion.r for ion in ions], dtype=np.float64).T),
-            velocities=np.ascontiguousarray(np.array([ion.v for ion in ions], dtype=np.float64).T),
-            charge=np.array([ion.q for ion in ions], dtype=np.float64),
-            mass=np.array([ion.m for ion in ions], dtype=np.float64),
-            trap=kernels.trap_parameters(static_trap),
-            t_end=float(t_end), n_steps=int(n_steps), interactions=interactions,
+            positions=system.positions, velocities=system.velocities, charge=system.charge, mass=system.mass,
+            trap=system.trap, t_end=t_end, n_steps=n_steps, interactions=interactions,
             amplitudes=np.empty(0), omegas=np.empty(0),
         )
         batches = []
@@ -297,8 +289,8 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
         if store is not None:
             store.close()
     result = SweepResult(
-        trap=static_trap, ions=ions, amplitudes=amplitude_grid, omegas=omega_grid, t_end=float(t_end),
-        n_steps=int(n_steps), interactions=interactions, trapped=trapped, completed=completed,
+        trap=static_trap, ions=ions, amplitudes=amplitude_grid, omegas=omega_grid, t_end=t_end,
+        n_steps=n_steps, interactions=interactions, trapped=trapped, completed=completed,
     )
     if failures:
         shown = ", ".join(f"(f={amplitude_grid[ia]:g}, ωV={omega_grid[iw]:g})" for ia, iw, _ in failures[:5])

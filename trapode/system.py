@@ -38,14 +38,18 @@ class ParticleSystem:
     @classmethod
     def from_config(cls, config):
         """Build the arrays of a :class:`~trapode.SimulationConfig`."""
-        particles = config.particles
+        return cls.from_particles(config.particles, config.trap, config.interactions)
+
+    @classmethod
+    def from_particles(cls, particles, trap, interactions):
+        """Build the arrays for ``particles`` in ``trap`` (a :class:`~trapode.PenningTrap`)."""
         return cls(
             positions=np.ascontiguousarray(np.array([p.r for p in particles], dtype=np.float64).T),
             velocities=np.ascontiguousarray(np.array([p.v for p in particles], dtype=np.float64).T),
             charge=np.array([p.q for p in particles], dtype=np.float64),
             mass=np.array([p.m for p in particles], dtype=np.float64),
-            trap=kernels.trap_parameters(config.trap),
-            interactions=bool(config.interactions and len(particles) > 1),
+            trap=kernels.trap_parameters(trap),
+            interactions=bool(interactions and len(particles) > 1),
         )
 
     @property
