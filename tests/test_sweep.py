@@ -259,11 +259,13 @@ def test_run_batch_is_a_plain_function_of_its_batch(trap, ions):
     result = trapode.sweep(trap, ions, [0.7], [1.39], **SMALL)
     from trapode.sweep import _Batch  # noqa: PLC2701 - the task payload is private, its pickling is the contract
 
-    batch = _Batch(
+    from trapode.system import ParticleSystem
+
+    system = ParticleSystem(
         positions=np.ascontiguousarray(np.array([i.r for i in ions]).T),
         velocities=np.ascontiguousarray(np.array([i.v for i in ions]).T),
-        charge=np.ones(12), mass=np.full(12, 40.077), trap=trapode.kernels.trap_parameters(trap),
-        t_end=40.0, n_steps=400, interactions=False, amplitudes=np.array([0.7]), omegas=np.array([1.39]),
+        charge=np.ones(12), mass=np.full(12, 40.077), trap=trapode.kernels.trap_parameters(trap), interactions=False,
     )
+    batch = _Batch(system, t_end=40.0, n_steps=400, amplitudes=np.array([0.7]), omegas=np.array([1.39]))
     rows = run_batch(pickle.loads(pickle.dumps(batch)))
     np.testing.assert_array_equal(rows, result.trapped[0])

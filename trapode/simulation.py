@@ -103,19 +103,16 @@ def _raise_incomplete(config, system, t, trajectory):
     # An adaptive method gave up: name the particle whose derivative is not finite, if one is.
     step = n_stored
     time = float(t[step])
-    particle = None
     if n_stored >= 1:
         state = np.concatenate([trajectory.r[last].ravel(), trajectory.v[last].ravel()])
-        derivative = system.rhs(t[last], state).reshape(2, -1, 3)
-        bad = ~np.isfinite(derivative).all(axis=(0, 2))
     else:
-        bad = ~np.isfinite(system.rhs(0.0, system.initial_state()).reshape(2, -1, 3)).all(axis=(0, 2))
-    if bad.any():
-        particle = int(np.argmax(bad))
+        state = system.initial_state()
+    bad = ~np.isfinite(system.rhs(t[max(last, 0)], state).reshape(2, -1, 3)).all(axis=(0, 2))
+    particle = int(np.argmax(bad)) if bad.any() else None
     named = f" (particle {particle} has a non-finite acceleration)" if particle is not None else ""
     raise IntegrationError(
-        f"Method {config.method!r} stopped before step {step} (t = {time:.6g} µs){named}: {trajectory.message.rstrip('.')}. "
-        f"The {step} steps before it are kept on this exception's `result`.",
+        f"Method {config.method!r} stopped before step {step} (t = {time:.6g} µs){named}: "
+        f"{trajectory.message.rstrip('.')}. The {step} steps before it are kept on this exception's `result`.",
         step=step, time=time, particle=particle, result=_partial_result(config, t, trajectory, step),
     )
 

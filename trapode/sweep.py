@@ -131,26 +131,22 @@ def _settings_record(trap, ions, t_end, n_steps, interactions):
 
 @dataclass(frozen=True)
 class _Batch:
-    """Arrays for one batch of runs: picklable, so that it can go to another process or machine."""
+    """One batch of runs: plain arrays, picklable, so that it can go to another process or machine."""
 
-    positions: np.ndarray
-    velocities: np.ndarray
-    charge: np.ndarray
-    mass: np.ndarray
-    trap: np.ndarray
+    system: ParticleSystem
     t_end: float
     n_steps: int
-    interactions: bool
     amplitudes: np.ndarray
     omegas: np.ndarray
 
 
 def run_batch(batch):
     """Compute one batch of runs; returns the ``trapped`` rows, shape (runs, ions). Runs where it is sent."""
-    trapped = np.empty((batch.amplitudes.shape[0], batch.charge.shape[0]), dtype=np.bool_)
+    system = batch.system
+    trapped = np.empty((batch.amplitudes.shape[0], system.n_particles), dtype=np.bool_)
     kernels.rk4_trapped_after(
-        batch.t_end, batch.n_steps, batch.positions, batch.velocities, batch.charge, batch.mass, batch.trap,
-        batch.amplitudes, batch.omegas, batch.interactions, trapped,
+        batch.t_end, batch.n_steps, system.positions, system.velocities, system.charge, system.mass, system.trap,
+        batch.amplitudes, batch.omegas, system.interactions, trapped,
     )
     return trapped
 
@@ -244,8 +240,9 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
 
         batch_size = get_num_threads()
     batch_size = _as_count("batch_size", batch_size)
-    interactions = bool(interactions and len(ions) > 1)
     static_trap = dataclasses.replace(trap, drive=None)
+    system = ParticleSystem.from_particles(ions, static_trap, interactions)
+    interactions = system.interactions  # off for a single ion, as in simulate()
 
     shape = (amplitude_grid.size, omega_grid.size)
     trapped = np.zeros((*shape, len(ions)), dtype=np.bool_)
@@ -262,17 +259,11 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
                     trapped[ia, iw] = row
                     completed[ia, iw] = True
         todo = [index for index, done in np.ndenumerate(completed) if not done]
-        system = ParticleSystem.from_particles(ions, static_trap, interactions)
-        template = _Batch(
-            positions=system.positions, velocities=system.velocities, charge=system.charge, mass=system.mass,
-            trap=system.trap, t_end=t_end, n_steps=n_steps, interactions=interactions,
-            amplitudes=np.empty(0), omegas=np.empty(0),
-        )
         batches = []
         for start in range(0, len(todo), batch_size):
             indices = todo[start:start + batch_size]
-            batches.append((indices, dataclasses.replace(
-                template,
+            batches.append((indices, _Batch(
+                system, t_end, n_steps,
                 amplitudes=np.array([amplitude_grid[ia] for ia, _ in indices]),
                 omegas=np.array([omega_grid[iw] for _, iw in indices]),
             )))
