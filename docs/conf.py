@@ -17,7 +17,9 @@ import sys
 import sympy
 
 import trapode
-from trapode import cli, model
+from trapode import cli
+from trapode.physics import closed_form
+from trapode.physics.model import equations_of_motion
 
 project = "trapode"
 author = "the trapode developers"
@@ -40,15 +42,17 @@ def _math(expression):
 
 
 def _write_equations():
-    single = model.equations_of_motion(1)
-    pair = model.equations_of_motion(2, interactions=True)
-    driven = model.equations_of_motion(1, drive=True)
-    solution = model.analytic_solution_expressions()
-    t = model.t
+    single = equations_of_motion()
+    pair = equations_of_motion(n_particles=2, interactions=True)
+    driven = equations_of_motion(trapode.PenningTrap(drive=trapode.Drive(0.1, 1.0)))
+    real = equations_of_motion(trapode.PenningTrap(C4=1e-3, B2=3e4, tilt=0.01))
+    solution = closed_form.analytic_solution_expressions()
+    t = closed_form.t
     lines = [
-        "The equations below are printed by SymPy from :mod:`trapode.model` when the documentation is built.",
+        "The equations below are printed by SymPy from :mod:`trapode.physics.model` when the documentation is "
+        "built.",
         "",
-        "One particle in the static trap (report eqs. 10–12):",
+        "One particle in the static ideal trap (report eqs. 10–12):",
         "",
     ]
     for equation in single:
@@ -58,7 +62,10 @@ def _write_equations():
         lines.append(_math(equation))
     lines += ["With the drive :math:`V_0 \\to V_0 (1 + f \\cos \\omega_V t)`, the axial equation becomes", ""]
     lines.append(_math(driven[2]))
-    lines += ["The closed form for one particle: the characteristic roots", ""]
+    lines += ["A real trap, with an octupole :math:`C_4`, a magnetic bottle :math:`B_2` and B tilted by "
+              ":math:`\\theta_B` (``PenningTrap(C4=..., B2=..., tilt=...)``), gives for the axial motion", ""]
+    lines.append(_math(real[2]))
+    lines += ["The closed form for one particle in the ideal trap: the characteristic roots", ""]
     lines.append(_math(sympy.Eq(sympy.Symbol("omega_+"), solution["omega_plus"])))
     lines.append(_math(sympy.Eq(sympy.Symbol("omega_-"), solution["omega_minus"])))
     lines += ["the coefficients of :math:`f = x + i y = C_+ e^{-i \\omega_+ t} + C_- e^{-i \\omega_- t}` fitted to "

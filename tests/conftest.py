@@ -8,7 +8,7 @@ EXAMPLES = __import__("pathlib").Path(__file__).resolve().parent.parent / "examp
 
 @pytest.fixture
 def trap():
-    """The report's trap: B0 = 1 T, V0 = 25 mV, d = 500 µm."""
+    """The report's trap: B0 = 1 T, V0 = 25 mV, d = 500 µm (CODATA constants)."""
     return trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
 
 

@@ -41,13 +41,26 @@ def test_convergence_command_prints_the_rates(capsys):
     assert 1.3 < float(rates[0]) < 1.6 and abs(float(rates[1]) - 4.0) < 0.02
 
 
-def test_info_prints_frequencies_criterion_and_equations(capsys):
+def test_info_prints_fields_equations_and_frequencies(capsys):
     assert cli.main(["info"]) == 0
     out = capsys.readouterr().out
     f = trapode.PenningTrap().frequencies(trapode.report_particle_1())
-    assert f"ω0 = q B0/m           = {f.omega_0:.6g}" in out and f"ω+ = {f.omega_plus:.6g}" in out
-    assert "→ confined" in out and "with Coulomb interaction" in out
+    assert f"ωc = {f.omega_c:.10g} rad/µs" in out and f"ω+ = {f.omega_plus:.10g} rad/µs" in out
+    assert "confined" in out and "with the Coulomb force of the others" in out
     assert "V₀⋅q₁⋅x₁(t)" in out and "kₑ⋅q₁⋅q₂" in out  # the pretty-printed equations, Coulomb term included
+    assert "unit factors: CODATA" in out and "electric field E = −∇Φ" in out
+
+
+def test_info_prints_once_per_species_not_once_per_particle(tmp_path, capsys):
+    ions = "\n".join(f"[[particles]]\nspecies = \"40Ca+\"\nr = [{k}.0, 0.0, 1.0]\nv = [0.0, 1.0, 0.0]\n"
+                     for k in range(1, 31))
+    pbar = "[[particles]]\nspecies = \"9Be+\"\nr = [0.0, 5.0, 0.0]\nv = [1.0, 0.0, 0.0]\n"
+    path = tmp_path / "cloud.toml"
+    path.write_text(f"t_end = 1.0\nn_steps = 10\n[trap]\nB0 = 1.0\n{ions}{pbar}", encoding="utf-8")
+    assert cli.main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("40Ca+ (q = 1 e") == 1 and "30 particle(s)" in out and out.count("9Be+ (q = 1 e") == 1
+    assert len(out) < 20000 and out.count("d ") < 60  # equations printed once
 
 
 @pytest.mark.parametrize("command", ["reproduce", "run", "plot", "convergence", "sweep", "info"])

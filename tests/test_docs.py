@@ -34,7 +34,7 @@ PAGES = sorted(path for path in DOCS.glob("*.rst") if python_blocks(path.read_te
 
 
 def test_the_pages_with_code_are_found():
-    assert {page.name for page in PAGES} >= {"usage.rst", "methods.rst", "sweeps.rst"}
+    assert {page.name for page in PAGES} >= {"usage.rst", "methods.rst", "sweeps.rst", "traps.rst"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])

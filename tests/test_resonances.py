@@ -55,7 +55,7 @@ def test_predicted_resonances_from_closed_form_frequencies(trap, particle_1):
     assert predictions["2ωz"] == pytest.approx(2 * f.omega_z)
     assert predictions["2ωz/3"] == pytest.approx(2 * f.omega_z / 3)
     assert predictions["(ω+ − ω−)/2"] == pytest.approx((f.omega_plus - f.omega_minus) / 2)
-    assert predictions["ω+ + ω−"] == pytest.approx(f.omega_0)
+    assert predictions["ω+ + ω−"] == pytest.approx(f.omega_c)
 
 
 def test_averaged_sweeps_are_drawn_with_an_error_band(trap):

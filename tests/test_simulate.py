@@ -9,14 +9,14 @@ import trapode
 from trapode import Particle, SimulationConfig
 
 from .conftest import single_config
-from .reference import integrate
+from .reference import REPORT, integrate, linear_matrix, tilted_elliptic_hessian, tilted_field
 
 
 def test_result_shapes_and_times(trap, particle_1, particle_2):
     config = SimulationConfig(trap=trap, particles=[particle_1, particle_2], t_end=50.0, n_steps=4000)
     result = trapode.simulate(config)
     assert result.t.shape == (4001,) and result.r.shape == (4001, 2, 3) and result.v.shape == (4001, 2, 3)
-    assert result.t[0] == 0.0 and result.t[-1] == 50.0 and result.t[1] == 50.0 / 4000
+    assert result.t[0] == 0.0 and result.t[-1] == 50.0 and result.t[1] == 50.0 / 4000 and result.t[7] == 7 * (50.0 / 4000)
     np.testing.assert_array_equal(result.r[0], [particle_1.r, particle_2.r])
     np.testing.assert_array_equal(result.v[0], [particle_1.v, particle_2.v])
     assert result.trapped.tolist() == [True, True] and np.isnan(result.escape_time).all()
@@ -27,26 +27,79 @@ def test_result_shapes_and_times(trap, particle_1, particle_2):
 
 @pytest.mark.parametrize("method", ["euler", "rk4"])
 @pytest.mark.parametrize("drive", [None, trapode.Drive(amplitude=0.7, omega=2.2)])
-def test_fixed_step_methods_match_textbook_steps(method, drive, trap, particle_1, particle_2):
+@pytest.mark.parametrize("constants", ["codata", "report"])
+def test_fixed_step_methods_match_textbook_steps(method, drive, constants, trap, particle_1, particle_2):
     """Three interacting ions, 25 steps: agreement to round-off with the hand-written NumPy reference."""
+    from .reference import CODATA
+
     third = Particle(q=2, m=80.0, r=(-30, 10, 5), v=(5, -20, 3))
     particles = [particle_1, particle_2, third]
-    trap = dataclasses.replace(trap, drive=drive)
+    trap = dataclasses.replace(trap, drive=drive, constants=constants)
     config = SimulationConfig(trap=trap, particles=particles, t_end=2.0, n_steps=25, method=method)
     expected = integrate(
         method, 2.0, 25, [p.r for p in particles], [p.v for p in particles],
         [p.q for p in particles], [p.m for p in particles], B0=trap.B0, V0=trap.V0, d=trap.d,
         f=drive.amplitude if drive else 0.0, omega_v=drive.omega if drive else 0.0,
+        units=CODATA if constants == "codata" else REPORT,
     )
     np.testing.assert_allclose(trapode.simulate(config).r, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_rk4_max_relative_error_at_4000_steps(trap, particle_1):
-    """SPEC.md / the issue: RK4 with n = 4000 over 50 µs has max relative error ≈ 3.5e-7."""
+def test_the_reports_constants_reproduce_the_old_results_digit_for_digit(trap, particle_1):
+    """The constants differ by 8e-7; the report's digits are there for a digit-for-digit comparison."""
+    codata = trapode.simulate(single_config(trap, particle_1, n_steps=4000))
+    report = trapode.simulate(single_config(dataclasses.replace(trap, constants="report"), particle_1, n_steps=4000))
+    difference = trapode.relative_error(codata.r[:, 0], report.r[:, 0]).max()
+    assert 1e-7 < difference < 1e-4  # a 0.8 ppm frequency bias, accumulated over 50 µs
+
+
+@pytest.mark.parametrize("constants", ["codata", "report"])
+def test_rk4_max_relative_error_at_4000_steps(trap, particle_1, constants):
+    """SPEC.md / the issue: RK4 with n = 4000 over 50 µs has max relative error ≈ 3.5e-7, whatever the constants."""
+    trap = dataclasses.replace(trap, constants=constants)
     result = trapode.simulate(single_config(trap, particle_1, n_steps=4000))
     exact = trapode.analytic_solution(trap, particle_1, result.t)
     error = trapode.relative_error(result.r[:, 0], exact).max()
     assert f"{error:.1e}" == "3.5e-07"
+
+
+@pytest.mark.parametrize(
+    "name, B0, V0, t_end, n_steps",
+    # ω+ h ≈ 0.01 for each: the antiproton turns at 96 rad/µs, the electron at 1.8e5, Ca²⁺ at 4.7.
+    [("antiproton", 1.0, -0.025, 2.0, 20000), ("electron", 1.0, -0.025, 1e-3, 20000),
+     ("40Ca2+", 1.0, 0.025, 50.0, 20000)],
+)
+def test_rk4_equals_the_closed_form_for_every_charge(name, B0, V0, t_end, n_steps):
+    """Antiproton, electron and a doubly charged ion as for Ca⁺: RK4 converges on the closed form."""
+    trap = trapode.PenningTrap(B0=B0, V0=V0)
+    speed = 25.0 if name != "electron" else 2e4
+    particle = Particle(species=name, r=(20, 0, 20), v=(0, speed, 0))
+    frequencies = trap.frequencies(particle)
+    result = trapode.simulate(single_config(trap, particle, n_steps=n_steps, t_end=t_end))
+    exact = trapode.analytic_solution(trap, particle, result.t)
+    error = trapode.relative_error(result.r[:, 0], exact).max()
+    assert error < 1e-7, (name, error, frequencies.omega_plus * t_end / n_steps)
+    # Half the steps: the error grows by 2⁴ (the order), so the agreement is RK4's, not an accident.
+    coarse = trapode.simulate(single_config(trap, particle, n_steps=n_steps // 2, t_end=t_end))
+    coarse_error = trapode.relative_error(coarse.r[:, 0], trapode.analytic_solution(trap, particle, coarse.t)).max()
+    assert 10 < coarse_error / error < 24
+
+
+@pytest.mark.parametrize("tilt, azimuth, ellipticity", [(0.01, 0.0, 0.002), (0.2, 1.0, 0.05)])
+def test_a_tilted_elliptic_trap_follows_the_matrix_exponential(tilt, azimuth, ellipticity):
+    """The issue: a simulated trajectory equals the linear system's exact solution to 1e-7 relative."""
+    from scipy.linalg import expm
+
+    particle = Particle(species="40Ca+", r=(20, 0, 20), v=(0, 25, 0))
+    trap = trapode.PenningTrap(tilt=tilt, tilt_azimuth=azimuth, ellipticity=ellipticity)
+    result = trapode.simulate(single_config(trap, particle, n_steps=20000, t_end=50.0, save_every=100))
+    A = linear_matrix(particle.q / particle.m, tilted_elliptic_hessian(0.025, 500.0, ellipticity),
+                      tilted_field(1.0, tilt, azimuth))
+    y0 = np.array([*particle.r, *particle.v])
+    exact = np.array([expm(A * t) @ y0 for t in result.t])[:, :3]
+    assert trapode.relative_error(result.r[:, 0], exact).max() < 1e-7
+    untilted = trapode.analytic_solution(trapode.PenningTrap(), particle, result.t)
+    assert trapode.relative_error(untilted, exact).max() > 1e-3  # the tilt matters at this level
 
 
 def test_euler_is_first_order_accurate_per_step(trap, particle_1):
@@ -116,10 +169,10 @@ def test_outside_the_trap_particles_move_in_straight_lines(trap, particle_1):
 
 def test_escape_time_is_first_sample_outside(trap):
     """An ion fired along z against a weak trap leaves; with no field outside it never returns."""
-    weak = trapode.PenningTrap(B0=1.0, V0=0.0001, d=100.0)
+    weak = trapode.PenningTrap(B0=1.0, V0=0.0004, d=100.0)
     ion = Particle(q=1, m=40.077, r=(0, 0, 0), v=(0, 0, 50))
     result = trapode.simulate(SimulationConfig(trap=weak, particles=[ion], t_end=10.0, n_steps=1000))
-    outside = np.linalg.norm(result.r[:, 0], axis=1) > 100.0
+    outside = np.linalg.norm(result.r[:, 0], axis=1) >= 100.0
     first = np.argmax(outside)
     assert 0 < first < 1000 and outside[first:].all()
     assert result.escape_time[0] == result.t[first] and not result.trapped[0]
@@ -147,39 +200,40 @@ def test_failing_reference_method_reports_where_it_stopped(trap, particle_1):
     config = SimulationConfig(
         trap=trap, particles=[particle_1, runaway], t_end=1.0, n_steps=10, interactions=False, method="dop853"
     )
-    with pytest.raises(trapode.IntegrationError, match=r"'dop853' stopped before step 0 \(t = 0 µs\) "
+    with pytest.raises(trapode.IntegrationError, match=r"'dop853' stopped before step 1 \(t = 0\.1 µs\) "
                        r"\(particle 1 has a non-finite acceleration\)") as caught:
         trapode.simulate(config)
-    assert (caught.value.step, caught.value.particle) == (0, 1)
-    assert caught.value.result.r.shape == (0, 2, 3)
+    assert (caught.value.step, caught.value.particle) == (1, 1)
+    assert caught.value.result.r.shape == (1, 2, 3)  # the initial state, all there is
 
 
 @pytest.mark.parametrize("method", ["euler", "rk4"])
-def test_threaded_coulomb_kernels_match_serial_ones(method, trap):
-    """The kernels for thousands of ions (pair sum over threads) agree with the serial ones to round-off."""
-    from trapode import kernels
+def test_threaded_coulomb_sum_matches_the_serial_one(method, trap):
+    """The pair sum for thousands of ions (over threads) agrees with the serial one to round-off."""
+    from trapode.forces.total import COULOMB_SERIAL, COULOMB_THREADED
     from trapode.integrators import METHODS
     from trapode.system import ParticleSystem
 
     ions = trapode.random_particles(61, trap, seed=4)
     system = ParticleSystem.from_config(SimulationConfig(trap=trap, particles=ions, t_end=5.0, n_steps=50))
-    integrator = METHODS[method]
-    serial = integrator.integrate(system, 5.0, 50)
-    threaded = integrator.integrate(dataclasses.replace(system, interactions=True), 5.0, 50)
-    assert not system.threaded_coulomb
-    np.testing.assert_allclose(serial.r, threaded.r, rtol=1e-12)
-    outputs = [np.empty((51, 3, 61)) for _ in range(2)]
-    threaded_kernel = integrator.threaded_kernel
-    threaded_kernel(5.0, 50, system.positions, system.velocities, system.charge, system.mass, system.trap, True, *outputs)
-    np.testing.assert_allclose(outputs[0].transpose(0, 2, 1), serial.r, rtol=1e-12, atol=1e-12)
-    assert kernels.THREADED_COULOMB_MIN_PARTICLES > 61
+    assert system.coulomb == COULOMB_SERIAL
+    serial = METHODS[method].integrate(system, 5.0, 50, 1)
+
+    class Threaded(ParticleSystem):
+        coulomb = COULOMB_THREADED
+
+    threaded = METHODS[method].integrate(Threaded(**{f: getattr(system, f) for f in (
+        "trap", "positions", "velocities", "charge", "mass", "interactions")}), 5.0, 50, 1)
+    # Another summation order, amplified by 50 steps of 61 interacting ions: agreement to 1e-10.
+    np.testing.assert_allclose(threaded.r, serial.r, rtol=1e-10, atol=1e-10)
 
 
-def test_thousands_of_interacting_ions_use_the_threaded_kernel(trap):
-    from trapode import kernels
+def test_thousands_of_interacting_ions_use_the_threaded_sum(trap):
+    from trapode.forces.coulomb import THREADED_COULOMB_MIN_PARTICLES
+    from trapode.forces.total import COULOMB_OFF, COULOMB_THREADED
     from trapode.system import ParticleSystem
 
-    ions = trapode.random_particles(kernels.THREADED_COULOMB_MIN_PARTICLES, trap, seed=5)
+    ions = trapode.random_particles(THREADED_COULOMB_MIN_PARTICLES, trap, seed=5)
     config = SimulationConfig(trap=trap, particles=ions, t_end=1.0, n_steps=1)
-    assert ParticleSystem.from_config(config).threaded_coulomb
-    assert not ParticleSystem.from_config(dataclasses.replace(config, interactions=False)).threaded_coulomb
+    assert ParticleSystem.from_config(config).coulomb == COULOMB_THREADED
+    assert ParticleSystem.from_config(dataclasses.replace(config, interactions=False)).coulomb == COULOMB_OFF

@@ -261,11 +261,11 @@ def test_run_batch_is_a_plain_function_of_its_batch(trap, ions):
 
     from trapode.system import ParticleSystem
 
-    system = ParticleSystem(
-        positions=np.ascontiguousarray(np.array([i.r for i in ions]).T),
-        velocities=np.ascontiguousarray(np.array([i.v for i in ions]).T),
-        charge=np.ones(12), mass=np.full(12, 40.077), trap=trapode.kernels.trap_parameters(trap), interactions=False,
-    )
+    driven = dataclasses.replace(trap, drive=trapode.Drive(0.0, 1.0))
+    system = ParticleSystem.from_particles(ions, driven, interactions=False)
+    system.constants  # noqa: B018 - derived values cached on the object must not travel
     batch = _Batch(system, t_end=40.0, n_steps=400, amplitudes=np.array([0.7]), omegas=np.array([1.39]))
-    rows = run_batch(pickle.loads(pickle.dumps(batch)))
+    payload = pickle.dumps(batch)
+    assert b"trapode_model_" not in payload  # the compiled module stays behind; the worker loads its own
+    rows = run_batch(pickle.loads(payload))
     np.testing.assert_array_equal(rows, result.trapped[0])

@@ -1,9 +1,11 @@
-"""trapode: charged particles in a Penning trap, from SymPy-derived equations to compiled kernels.
+"""trapode: charged particles in Penning traps, from SymPy-derived equations to compiled kernels.
 
 The public namespace is small; everything in it is documented in its module:
 
-- configuration: :class:`PenningTrap`, :class:`Drive`, :class:`Particle`,
-  :class:`SimulationConfig`, :func:`load_config`, :func:`random_particles`;
+- the trap and its fields: :class:`PenningTrap`, :class:`Drive`,
+  :class:`Potential`, :class:`MagneticField`, :class:`TrapFrequencies`;
+- particles and runs: :class:`Particle`, :func:`random_particles`,
+  :class:`SimulationConfig`, :func:`load_config`;
 - running: :func:`simulate`, :class:`SimulationResult`, :func:`load_result`,
   :func:`right_hand_side`, :func:`available_methods`, :func:`register_method`;
 - resonance sweeps: :func:`sweep`, :class:`SweepResult`, :func:`find_resonances`,
@@ -11,37 +13,58 @@ The public namespace is small; everything in it is documented in its module:
 - checking: :func:`analytic_solution`, :func:`radial_amplitudes`,
   :func:`relative_error`, :func:`max_error`, :func:`convergence_rate`,
   :func:`convergence_study`;
-- the symbolic model: :func:`equations_of_motion` and :mod:`trapode.model`
+- the symbolic model: :func:`equations_of_motion` and :mod:`trapode.physics`
   (imported on first use, as it needs SymPy).
 
-Units: µm, µs, u and e inside; tesla and volt for the trap (:mod:`trapode.units`).
+Units: µm, µs, u and e inside; tesla and volt at the edges (:mod:`trapode.units`).
 """
+
+__version__ = "0.2.0"
 
 from . import units
 from .analysis import ConvergenceStudy, convergence_rate, convergence_study, max_error, relative_error
 from .analytic import RadialAmplitudes, analytic_solution, radial_amplitudes
-from .config import Drive, Particle, PenningTrap, SimulationConfig, TrapFrequencies
-from .errors import ConfigError, ConfinementWarning, IntegrationError, NonFiniteStateError
+from .errors import (
+    ConfigError,
+    ConfinementWarning,
+    ExpressionError,
+    FieldWarning,
+    IntegrationError,
+    NonFiniteStateError,
+)
 from .integrators import available_methods, register_method
-from .io import load_config
-from .ions import random_particles, report_particle_1, report_particle_2
+from .linear import TrapFrequencies
 from .resonances import Resonance, ResonanceScan, find_resonances, predicted_resonances
 from .result import SimulationResult, load_result
+from .setup import (
+    Drive,
+    MagneticField,
+    Particle,
+    PenningTrap,
+    Potential,
+    SimulationConfig,
+    load_config,
+    random_particles,
+    report_particle_1,
+    report_particle_2,
+)
 from .simulation import simulate
 from .sweep import SweepError, SweepResult, sweep
 from .system import right_hand_side
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
     "ConfinementWarning",
     "ConvergenceStudy",
     "Drive",
+    "ExpressionError",
+    "FieldWarning",
     "IntegrationError",
+    "MagneticField",
     "NonFiniteStateError",
     "Particle",
     "PenningTrap",
+    "Potential",
     "RadialAmplitudes",
     "Resonance",
     "ResonanceScan",
@@ -73,8 +96,8 @@ __all__ = [
 ]
 
 
-def equations_of_motion(n_particles=1, interactions=False, drive=False):
-    """The equations of motion as SymPy derives them; see :func:`trapode.model.equations_of_motion`.
+def equations_of_motion(trap=None, n_particles=1, interactions=False):
+    """The equations of motion as SymPy derives them; see :func:`trapode.physics.model.equations_of_motion`.
 
     Imports SymPy on first use.
 
@@ -84,6 +107,6 @@ def equations_of_motion(n_particles=1, interactions=False, drive=False):
     >>> print(trapode.equations_of_motion()[2])
     Eq(Derivative(z_1(t), (t, 2)), -2*V_0*q_1*z_1(t)/(d**2*m_1))
     """
-    from .model import equations_of_motion as derive
+    from .physics.model import equations_of_motion as derive
 
-    return derive(n_particles=n_particles, interactions=interactions, drive=drive)
+    return derive(trap=trap, n_particles=n_particles, interactions=interactions)

@@ -1,7 +1,10 @@
-"""The closed-form motion of one particle in the static trap.
+"""Exact single-particle motion: the ideal trap's closed form, and the linear system of any quadratic trap.
 
-The formula is derived by SymPy in :func:`trapode.model.analytic_solution_expressions`
-and evaluated through the generated :func:`trapode._generated.analytic_motion`.
+For the ideal trap the closed form derived by SymPy
+(:mod:`trapode.physics.closed_form`) is evaluated through its cached module;
+ω0 = qB0/m carries the charge's sign, so it is exact for negative ions too.
+For a tilted or elliptic trap (any trap whose fields are exactly linear) the
+motion is the linear system's matrix exponential (:func:`trapode.linear.linear_motion`).
 """
 
 from __future__ import annotations
@@ -11,57 +14,76 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _generated
+from .compile import closed_form_module, model_module
 from .errors import ConfigError
+from .linear import linear_motion
+from .setup.fields import BuiltinTerm
+from .setup.particles import Particle
+from .setup.trap import PenningTrap
 
-__all__ = ["analytic_solution", "RadialAmplitudes", "radial_amplitudes"]
+__all__ = ["analytic_solution", "is_ideal", "RadialAmplitudes", "radial_amplitudes"]
+
+_IDEAL = {BuiltinTerm("quadrupole").key, BuiltinTerm("uniform_field").key}
 
 
-def _frequencies(trap, particle, what):
-    if trap.drive is not None:
-        raise ConfigError(
-            f"{what} exists only for a static trap; PenningTrap.drive must be None, got {trap.drive!r}."
-        )
-    frequencies = trap.frequencies(particle)
-    omega_0 = complex(frequencies.omega_0)
-    omega_z = complex(frequencies.omega_z)
+def is_ideal(trap: PenningTrap) -> bool:
+    """Whether ``trap`` is the report's ideal static trap: a quadrupole in a uniform B along z."""
+    return {term.key for term in trap.terms()} == _IDEAL
+
+
+def _closed_form_frequencies(trap: PenningTrap, particle: Particle, what: str) -> tuple[complex, complex]:
+    """ω0 = qB0/m (signed) and ωz = √(2qV0/(m d²)) (complex where q V0 < 0) for the closed form."""
+    omega_0 = particle.q * trap.B0_internal / particle.m
+    omega_z = cmath.sqrt(2 * particle.q * trap.V0_internal / (particle.m * trap.d**2))
     if omega_z == 0 or omega_0**2 == 2 * omega_z**2:
         raise ConfigError(
-            f"{what} is undefined for ω0 = {frequencies.omega_0:g} rad/µs, ωz = {frequencies.omega_z:g} rad/µs: "
-            "it needs V0 ≠ 0, q ≠ 0 and ω0² ≠ 2 ωz² (ω+ ≠ ω−)."
+            f"{what} is undefined for ω0 = {omega_0:g} rad/µs, ωz = {omega_z:g} rad/µs: it needs V0 ≠ 0, q ≠ 0 and "
+            "ω0² ≠ 2 ωz² (ω+ ≠ ω−)."
         )
-    return omega_0, omega_z
+    return complex(omega_0), omega_z
 
 
-def analytic_solution(trap, particle, t, velocity=False):
-    """Position of a single particle in a static ideal trap, in closed form.
+def _check(trap: object, particle: object) -> None:
+    if not isinstance(trap, PenningTrap):
+        raise ConfigError(f"trap must be a trapode.PenningTrap, got {trap!r}.")
+    if not isinstance(particle, Particle):
+        raise ConfigError(f"particle must be a trapode.Particle, got {particle!r}.")
 
-    ``z(t) = z0 cos(ωz t) + (vz0/ωz) sin(ωz t)`` and
-    ``x + i y = A+ e^{−i(ω+ t + φ+)} + A− e^{−i(ω− t + φ−)}`` with A±, φ± fitted
-    to the initial position and velocity (report eqs. 12–21), valid for any
-    initial state. Complex arithmetic throughout also covers traps that do
-    not confine (then ω± or ωz are complex and the motion grows).
 
-    The escape rule (no trap field for ``|r| > d``) is not part of the closed
-    form: compare with a simulation only while the particle stays inside.
+def analytic_solution(trap: PenningTrap, particle: Particle, t, velocity: bool = False):
+    """Exact position of a single particle in a static trap without higher-order terms.
+
+    For the ideal trap, the closed form ``z(t) = z0 cos(ωz t) + (vz0/ωz) sin(ωz t)``
+    and ``x + i y = A+ e^{−i(ω+ t + φ+)} + A− e^{−i(ω− t + φ−)}`` with A±, φ±
+    fitted to the initial state (report eqs. 12–21), for any initial state and
+    either sign of charge; complex arithmetic also covers traps that do not
+    confine. For a tilted or elliptic trap (or any trap whose fields are
+    exactly linear), the linear system's matrix exponential.
+
+    The escape rule (no trap field for ``|r| ≥ d``) is not part of the exact
+    solution: compare with a simulation only while the particle stays inside.
 
     Parameters
     ----------
     trap : PenningTrap
-        A trap without a drive.
+        A static trap (no drive) with no multipoles, bottle or nonlinear user terms.
     particle : Particle
         Charge, mass and initial state.
     t : array_like
         Times in µs.
     velocity : bool
-        Also return the velocity (the time derivative of the closed form,
-        taken by SymPy).
+        Also return the velocity.
 
     Returns
     -------
     ndarray, shape (len(t), 3)
         Positions in µm; with ``velocity=True`` a pair (positions, velocities
         in µm/µs).
+
+    Raises
+    ------
+    ConfigError
+        For a driven trap or one with nonlinear terms, which have no exact solution.
 
     Examples
     --------
@@ -71,13 +93,22 @@ def analytic_solution(trap, particle, t, velocity=False):
     >>> r[0].tolist()
     [20.0, 0.0, 20.0]
     """
-    omega_0, omega_z = _frequencies(trap, particle, "The analytic solution")
-    t = np.asarray(t, dtype=np.float64)
-    arguments = (t, *particle.r, *particle.v, omega_0, omega_z)
-    positions = _as_vectors(*_generated.analytic_motion(*arguments), t.shape)
+    _check(trap, particle)
+    times = np.asarray(t, dtype=np.float64)
+    if not is_ideal(trap):
+        if not model_module(trap).IS_LINEAR:
+            raise ConfigError(
+                "analytic_solution exists only for a static trap whose fields are linear (the ideal, tilted or "
+                f"elliptic trap); this one has the terms {[term.key for term in trap.terms()]}: simulate it instead."
+            )
+        return linear_motion(trap, particle, times, velocity=velocity)
+    omega_0, omega_z = _closed_form_frequencies(trap, particle, "The analytic solution")
+    module = closed_form_module()
+    arguments = (times, *particle.r, *particle.v, omega_0, omega_z)
+    positions = _as_vectors(*module.analytic_motion(*arguments), times.shape)
     if not velocity:
         return positions
-    return positions, _as_vectors(*_generated.analytic_velocity(*arguments), t.shape)
+    return positions, _as_vectors(*module.analytic_velocity(*arguments), times.shape)
 
 
 def _as_vectors(f, z, shape):
@@ -106,11 +137,12 @@ class RadialAmplitudes(NamedTuple):
         return abs(self.A_plus - self.A_minus)
 
 
-def radial_amplitudes(trap, particle):
-    """A±, φ± of the radial motion of ``particle`` (for a trap that confines it).
+def radial_amplitudes(trap: PenningTrap, particle: Particle) -> RadialAmplitudes:
+    """A±, φ± of the radial motion of ``particle`` in the ideal trap.
 
     The coefficients C± of ``f(t) = C+ e^{−i ω+ t} + C− e^{−i ω− t}`` come from
-    the SymPy derivation; ``A± = |C±|`` and ``φ± = −arg C±``.
+    the SymPy derivation; ``A± = |C±|`` and ``φ± = −arg C±``, with ω± = [ω0 ±
+    √(ω0² − 2ωz²)]/2 for the signed ω0 = qB0/m.
 
     Examples
     --------
@@ -119,8 +151,13 @@ def radial_amplitudes(trap, particle):
     >>> round(amplitudes.radius_min, 3), round(amplitudes.radius_max, 3)
     (20.0, 44.646)
     """
-    omega_0, omega_z = _frequencies(trap, particle, "The radial amplitude")
-    c_plus, c_minus = (
-        complex(c) for c in _generated.radial_coefficients(*particle.r[:2], *particle.v[:2], omega_0, omega_z)
-    )
+    _check(trap, particle)
+    if not is_ideal(trap):
+        raise ConfigError(
+            "radial_amplitudes is the ideal trap's closed form; this trap has the terms "
+            f"{[term.key for term in trap.terms()]}."
+        )
+    omega_0, omega_z = _closed_form_frequencies(trap, particle, "The radial amplitude")
+    coefficients = closed_form_module().radial_coefficients(*particle.r[:2], *particle.v[:2], omega_0, omega_z)
+    c_plus, c_minus = (complex(c) for c in coefficients)
     return RadialAmplitudes(abs(c_plus), abs(c_minus), -cmath.phase(c_plus), -cmath.phase(c_minus))

@@ -125,13 +125,17 @@ def _reproduce_parser(subparsers):
     parser.add_argument("--quick", action="store_true",
                         help="20 ions and coarser grids: the same code paths in a fraction of the time")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--constants", choices=("codata", "report"), default="codata",
+                        help="unit factors: CODATA (default) or the report's rounded digits, for digit-for-digit "
+                             "comparison with it")
     parser.set_defaults(handler=_run_reproduce)
 
 
 def _run_reproduce(arguments):
     from trapode.reproduce import reproduce
 
-    summary = reproduce(arguments.out, quick=arguments.quick, progress=not arguments.quiet)
+    summary = reproduce(arguments.out, quick=arguments.quick, progress=not arguments.quiet,
+                        constants=arguments.constants)
     print(f"wrote {summary}")
     return 0
 
@@ -225,18 +229,57 @@ def _run_convergence(arguments):
 
 def _info_parser(subparsers):
     parser = subparsers.add_parser(
-        "info", help="a trap's frequencies, confinement criterion and equations of motion",
-        description="Print ω0, ωz, ω± and the confinement criterion for each kind of particle of a configuration "
-                    "(default: the report's trap and Ca+), and the equations of motion as SymPy derives them.",
+        "info", help="a trap's fields, equations of motion and, per species, its frequencies",
+        description="Print the trap's terms, its potential, electric and magnetic fields and the equations of motion "
+                    "as SymPy derives them, then, for each kind of particle of the configuration (default: the "
+                    "report's trap and Ca+), its frequencies and whether the trap confines it.",
     )
     parser.add_argument("config", nargs="?", help="TOML configuration file (default: the report's setup)")
     parser.set_defaults(handler=_run_info)
+
+
+def _pretty(expression, indent="    "):
+    import sympy
+
+    return indent + sympy.pretty(expression, use_unicode=True, wrap_line=False).replace("\n", "\n" + indent)
+
+
+def _trap_line(trap):
+    from trapode.setup.io import trap_to_dict
+
+    table = trap_to_dict(trap)
+    shown = [f"B0 = {trap.B0:g} T", f"V0 = {trap.V0:g} V", f"d = {trap.d:g} µm"]
+    units = {"C4": "", "C6": "", "B2": " T/m²", "tilt": " rad", "tilt_azimuth": " rad", "ellipticity": ""}
+    shown += [f"{name} = {table[name]:g}{unit}" for name, unit in units.items() if table[name]]
+    if trap.drive is not None:
+        shown.append(f"drive f = {trap.drive.amplitude:g}, ωV = {trap.drive.omega:g} rad/µs")
+    shown += [f"{len(trap.potentials)} user potential(s)"] if trap.potentials else []
+    shown += [f"{len(trap.magnetic_fields)} user magnetic field(s)"] if trap.magnetic_fields else []
+    constants = "CODATA (scipy.constants)" if trap.constants == "codata" else "the report's rounded digits"
+    return "trap: " + ", ".join(shown) + f"; unit factors: {constants}"
+
+
+def _frequency_lines(trap, particle, count):
+    problems = trap.confinement_problems(particle)
+    header = (f"{particle.species} (q = {particle.q:g} e, m = {particle.m:.9g} u)" if particle.species else
+              f"q = {particle.q:g} e, m = {particle.m:.9g} u") + f", {count} particle(s):"
+    if problems:
+        return [header, "  NOT confined: " + "; ".join(problems)]
+    f = trap.frequencies(particle)
+    rows = [(name, getattr(f, f"omega_{key}"), getattr(f, f"nu_{key}"))
+            for name, key in (("ωc", "c"), ("ω+", "plus"), ("ωz", "z"), ("ω−", "minus"))]
+    lines = [header] + [f"  {name} = {omega:.10g} rad/µs  (ν = {nu / 1e3:.9g} kHz)" for name, omega, nu in rows]
+    lines.append(f"  ω+² + ωz² + ω−² − ωc² = {f.omega_plus**2 + f.omega_z**2 + f.omega_minus**2 - f.omega_c**2:.3g} "
+                 f"rad²/µs²; radial motions turn {f.rotation} seen from the tip of B; confined")
+    return lines
 
 
 def _run_info(arguments):
     import sympy
 
     import trapode
+    from trapode.physics.fields import trap_fields
+    from trapode.physics.model import SymbolicModel
 
     if arguments.config:
         config = trapode.load_config(arguments.config)
@@ -244,24 +287,29 @@ def _run_info(arguments):
         config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1(),
                                           trapode.report_particle_2()], t_end=50.0, n_steps=4000)
     trap = config.trap
-    print(f"trap: B0 = {trap.B0:g} T, V0 = {trap.V0:g} V, d = {trap.d:g} µm"
-          + (f", drive f = {trap.drive.amplitude:g}, ωV = {trap.drive.omega:g} rad/µs" if trap.drive else ""))
-    species = sorted({(p.q, p.m) for p in config.particles})
-    for q, m in species:
-        particle = trapode.Particle(q=q, m=m, r=(0, 0, 0), v=(0, 0, 0))
-        f = trap.frequencies(particle)
-        print(f"\nparticle q = {q:g} e, m = {m:g} u (rad/µs):")
-        print(f"  ω0 = q B0/m           = {f.omega_0:.6g}")
-        print(f"  ωz = sqrt(2 q V0/(m d²)) = {f.omega_z:.6g}")
-        print(f"  ω+ = {f.omega_plus:.6g}    ω− = {f.omega_minus:.6g}")
-        threshold = 4 * trap.V0_internal / (trap.B0_internal**2 * trap.d**2)
-        problems = trap.confinement_problems(particle)
-        verdict = "confined" if not problems else "NOT confined: " + "; ".join(problems)
-        print(f"  criterion q/m ≥ 4 V0/(B0² d²): {q / m:.6g} ≥ {threshold:.6g} e/u and q V0 > 0 → {verdict}")
-    print(f"\nequations of motion inside the trap (|r| < d), {config.n_particles} particle(s), "
-          f"{'with' if config.interactions else 'without'} Coulomb interaction:")
-    for equation in trapode.equations_of_motion(config.n_particles, config.interactions, trap.drive is not None):
-        print("  " + sympy.pretty(equation, use_unicode=True, wrap_line=False).replace("\n", "\n  "))
+    print(_trap_line(trap))
+    print("terms: " + ", ".join(str(term.key[0] if isinstance(term.key[0], str) else term.key) for term in trap.terms()))
+    fields = trap_fields(trap)
+    model = SymbolicModel(fields)
+    print("\npotential Φ in V (x, y, z in µm, t in µs):")
+    print(_pretty(sympy.Eq(sympy.Symbol("Φ"), fields.potential)))
+    print("electric field E = −∇Φ in V/µm:")
+    print(_pretty(model.electric_field().T))
+    print("magnetic field B in T:")
+    print(_pretty(fields.magnetic_field.T))
+    interactions = config.interactions and config.n_particles > 1
+    print(f"\nequations of motion of particle 1 inside the trap (|r| < d), "
+          f"{'with the Coulomb force of the others' if interactions else 'without interaction'}; every particle "
+          "obeys the same with its own q and m:")
+    for equation in trapode.equations_of_motion(trap, n_particles=2 if interactions else 1,
+                                                interactions=interactions)[:3]:
+        print(_pretty(equation))
+    kinds = {}
+    for particle in config.particles:
+        kinds.setdefault(particle.kind, [particle, 0])[1] += 1
+    print()
+    for particle, count in kinds.values():
+        print("\n".join(_frequency_lines(trap, particle, count)))
     return 0
 
 

@@ -1,6 +1,17 @@
 """Exceptions and warnings raised by trapode."""
 
-__all__ = ["ConfigError", "ConfinementWarning", "IntegrationError", "NonFiniteStateError"]
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConfigError",
+    "ConfinementWarning",
+    "ExpressionError",
+    "FieldWarning",
+    "IntegrationError",
+    "NonFiniteStateError",
+]
 
 
 class ConfigError(ValueError):
@@ -10,8 +21,31 @@ class ConfigError(ValueError):
     """
 
 
+class ExpressionError(ConfigError):
+    """A field expression given as text is not allowed or cannot be read.
+
+    The message quotes the expression and points at the offending part.
+
+    Attributes
+    ----------
+    expression : str
+        The text (shortened if very long).
+    offset : int or None
+        Column of the offending part, where one can be named.
+    """
+
+    def __init__(self, message: str, expression: str = "", offset: int | None = None):
+        super().__init__(message)
+        self.expression = expression
+        self.offset = offset
+
+
 class ConfinementWarning(UserWarning):
-    """The trap cannot confine a particle (q V0 ≤ 0, or q/m < 4 V0 / (B0² d²))."""
+    """The trap cannot confine a particle: its linear motion about the centre grows."""
+
+
+class FieldWarning(UserWarning):
+    """A user potential does not satisfy Laplace's equation, so it is not a vacuum field."""
 
 
 class IntegrationError(RuntimeError):
@@ -26,11 +60,11 @@ class IntegrationError(RuntimeError):
     particle : int or None
         Index of the particle at fault, where one can be named.
     result : SimulationResult
-        Everything computed before the failure: the trajectory up to and
-        including step ``step - 1``.
+        Everything computed before the failure: the kept states before step
+        ``step``, all of them finite.
     """
 
-    def __init__(self, message, *, step, time, particle, result):
+    def __init__(self, message: str, *, step: int, time: float, particle: int | None, result: Any):
         super().__init__(message)
         self.step = step
         self.time = time

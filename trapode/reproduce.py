@@ -52,7 +52,7 @@ def _save(figure, out, name):
     return paths[0].name
 
 
-def reproduce(out, quick=False, progress=True, settings=None):
+def reproduce(out, quick=False, progress=True, settings=None, constants="codata"):
     """Regenerate the report's figures and tables in ``out``; returns the path of the summary.
 
     Parameters
@@ -66,6 +66,9 @@ def reproduce(out, quick=False, progress=True, settings=None):
         Show a progress bar on stderr (only on a terminal).
     settings : ReproductionSettings, optional
         Overrides ``quick``.
+    constants : {"codata", "report"}
+        The unit factors: CODATA (default), or the report's rounded digits for
+        a digit-for-digit comparison with it. The summary says which.
     """
     import matplotlib
 
@@ -79,7 +82,7 @@ def reproduce(out, quick=False, progress=True, settings=None):
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     if settings is None:
         settings = ReproductionSettings.quick() if quick else ReproductionSettings.report()
-    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
+    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0, constants=constants)
     p1, p2 = trapode.report_particle_1(), trapode.report_particle_2()
     sections = []
     steps = ["axial motion", "two particles", "convergence", "coarse sweep", "fine scans", "summary"]
@@ -183,8 +186,15 @@ def reproduce(out, quick=False, progress=True, settings=None):
 
         summary = out / "README.md"
         lines = ["# trapode: the report, reproduced", "",
-                 f"Made by `trapode reproduce{' --quick' if quick else ''}` with trapode {trapode.__version__}. "
+                 f"Made by `trapode reproduce{' --quick' if quick else ''}"
+                 f"{' --constants report' if constants == 'report' else ''}` with trapode {trapode.__version__}. "
                  "Every figure is here as PNG and PDF.", "",
+                 "Unit factors: " + ("CODATA (scipy.constants); the report's rounded digits, 7.9e-7 to 8.9e-7 off, "
+                                     "are available with `--constants report`." if constants == "codata" else
+                                     "the report's rounded digits (`--constants report`), for a digit-for-digit "
+                                     "comparison; trapode's default is CODATA.")
+                 + " The ions are the report's Ca⁺ with m = 40.077 u, calcium's natural atomic weight "
+                   "(a ⁴⁰Ca⁺ ion is 39.962 u).", "",
                  "## Error and convergence", "", "```", (out / "convergence.txt").read_text().rstrip(), "```", "",
                  "## Resonances", "", "```", (out / "resonances.txt").read_text().rstrip(), "```", ""]
         for title, image, sentence in sections:

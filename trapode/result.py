@@ -8,29 +8,34 @@ from functools import cached_property
 
 import numpy as np
 
-from .config import SimulationConfig
 from .errors import ConfigError
-from .io import config_from_dict, config_to_dict
+from .setup.config import SimulationConfig
+from .setup.io import config_from_dict, config_to_dict
 
 __all__ = ["SimulationResult", "load_result"]
 
-_FORMAT = "trapode-result-1"
+_FORMAT = "trapode-result-2"
 
 
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
-    """Trajectories of all particles, with the configuration that made them.
+    """The kept states of all particles, who left the trap and when, and the configuration that made them.
 
     Attributes
     ----------
     config : SimulationConfig
         The configuration that was run.
-    t : ndarray, shape (n_steps + 1,)
-        Times in µs.
-    r : ndarray, shape (n_steps + 1, N, 3)
+    t : ndarray, shape (rows,)
+        Times of the kept states in µs (every ``config.save_every`` steps and the last).
+    r : ndarray, shape (rows, N, 3)
         Positions in µm.
-    v : ndarray, shape (n_steps + 1, N, 3)
+    v : ndarray, shape (rows, N, 3)
         Velocities in µm/µs.
+    trapped : ndarray of bool, shape (N,)
+        Whether each particle is inside the trap (``|r| < d``) in the last state.
+    escape_time : ndarray, shape (N,)
+        The first time (µs) each particle was outside the trap, checked at
+        every step whatever was kept; NaN for a particle that never left.
 
     The arrays are read-only. A result cut short by an error (see
     :class:`~trapode.errors.IntegrationError`) holds fewer rows.
@@ -40,40 +45,35 @@ class SimulationResult:
     t: np.ndarray
     r: np.ndarray
     v: np.ndarray
+    trapped: np.ndarray
+    escape_time: np.ndarray
 
     def __post_init__(self):
-        for name in ("t", "r", "v"):
-            array = np.asarray(getattr(self, name), dtype=np.float64)
+        for name, dtype in (("t", np.float64), ("r", np.float64), ("v", np.float64), ("trapped", np.bool_),
+                            ("escape_time", np.float64)):
+            array = np.asarray(getattr(self, name), dtype=dtype).view()  # a view: no copy, the caller's stays writable
             array.setflags(write=False)
             object.__setattr__(self, name, array)
+        rows, n = self.t.shape[0], self.config.n_particles
+        expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
+        for name, shape in expected.items():
+            if getattr(self, name).shape != shape:
+                raise ConfigError(
+                    f"SimulationResult.{name} must have shape {shape} for {n} particle(s) and {rows} time(s), "
+                    f"got {getattr(self, name).shape}."
+                )
 
     @cached_property
-    def distance_from_centre(self):
-        """``|r|`` of every particle at every time, shape (n_steps + 1, N), in µm."""
+    def distance_from_centre(self) -> np.ndarray:
+        """``|r|`` of every particle at every kept time, shape (rows, N), in µm."""
         return np.linalg.norm(self.r, axis=2)
 
     @property
-    def trapped(self):
-        """Whether each particle is inside the trap (``|r| < d``) at the last time, shape (N,)."""
-        return self.distance_from_centre[-1] < self.config.trap.d
-
-    @property
-    def fraction_trapped(self):
-        """Fraction of the particles inside the trap at the last time."""
+    def fraction_trapped(self) -> float:
+        """Fraction of the particles inside the trap in the last state."""
         return float(np.mean(self.trapped))
 
-    @cached_property
-    def escape_time(self):
-        """First sampled time (µs) at which each particle is outside the trap (``|r| > d``).
-
-        NaN for a particle that never left. Shape (N,).
-        """
-        outside = self.distance_from_centre > self.config.trap.d
-        left = outside.any(axis=0)
-        first = outside.argmax(axis=0)
-        return np.where(left, self.t[first], np.nan)
-
-    def save(self, path):
+    def save(self, path) -> None:
         """Write the result to a NumPy ``.npz`` file that :func:`load_result` reads back exactly.
 
         The configuration is stored as JSON text beside the arrays; no pickle
@@ -86,31 +86,32 @@ class SimulationResult:
             t=self.t,
             r=self.r,
             v=self.v,
+            trapped=self.trapped,
+            escape_time=self.escape_time,
         )
 
     def __eq__(self, other):
         if not isinstance(other, SimulationResult):
             return NotImplemented
-        return (
-            self.config == other.config
-            and np.array_equal(self.t, other.t)
-            and np.array_equal(self.r, other.r)
-            and np.array_equal(self.v, other.v)
+        return self.config == other.config and all(
+            np.array_equal(getattr(self, name), getattr(other, name), equal_nan=name == "escape_time")
+            for name in ("t", "r", "v", "trapped", "escape_time")
         )
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
 
-def load_result(path):
+def load_result(path) -> SimulationResult:
     """Read a :class:`SimulationResult` written by :meth:`SimulationResult.save`.
 
     Raises
     ------
     ConfigError
-        If the file is not a trapode result, or its configuration is invalid.
+        If the file is not a trapode result, or its configuration or arrays are invalid.
     """
     with np.load(path, allow_pickle=False) as data:
         if "format" not in data.files or str(data["format"]) != _FORMAT:
             raise ConfigError(f"{path} is not a trapode result file (expected format {_FORMAT!r}).")
         config = config_from_dict(json.loads(str(data["config"])), source=str(path))
-        return SimulationResult(config=config, t=data["t"], r=data["r"], v=data["v"])
+        return SimulationResult(config=config, t=data["t"], r=data["r"], v=data["v"], trapped=data["trapped"],
+                                escape_time=data["escape_time"])

@@ -1,4 +1,9 @@
-"""The driver: one function from a configuration to a result."""
+"""The driver: one function from a configuration to a result.
+
+configuration → compiled model (:mod:`trapode.compile`) → stepper
+(:mod:`trapode.integrators`) → observers (:mod:`trapode.observers`) →
+:class:`~trapode.SimulationResult`.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +11,55 @@ import warnings
 
 import numpy as np
 
-from .errors import ConfinementWarning, IntegrationError, NonFiniteStateError
-from .integrators import get_method, time_grid
+from .errors import ConfigError, ConfinementWarning, IntegrationError, NonFiniteStateError
+from .integrators import get_method
+from .integrators.base import Trajectory
 from .result import SimulationResult
+from .setup.config import SimulationConfig
 from .system import ParticleSystem
 
 __all__ = ["simulate"]
 
 
-def _warn_unconfined(config):
+def _warn_unconfined(config: SimulationConfig) -> None:
     """Warn once per kind of particle that the static trap cannot hold."""
-    grouped = {}
+    grouped: dict[tuple, list[int]] = {}
     for index, particle in enumerate(config.particles):
-        problems = tuple(config.trap.confinement_problems(particle))
+        grouped.setdefault(particle.kind, []).append(index)
+    for indices in grouped.values():
+        particle = config.particles[indices[0]]
+        problems = config.trap.confinement_problems(particle)
         if problems:
-            grouped.setdefault((particle.q, particle.m, problems), []).append(index)
-    for (q, m, problems), indices in grouped.items():
-        shown = ", ".join(map(str, indices[:5])) + (", ..." if len(indices) > 5 else "")
-        warnings.warn(
-            f"The trap cannot confine particle{'s' if len(indices) > 1 else ''} {shown} "
-            f"(q = {q:g} e, m = {m:g} u): {'; '.join(problems)}.",
-            ConfinementWarning,
-            stacklevel=3,
-        )
+            shown = ", ".join(map(str, indices[:5])) + (", ..." if len(indices) > 5 else "")
+            warnings.warn(
+                f"The trap cannot confine particle{'s' if len(indices) > 1 else ''} {shown} ({particle.label()}): "
+                f"{'; '.join(problems)}.",
+                ConfinementWarning,
+                stacklevel=3,
+            )
 
 
-def simulate(config):
+def simulate(config: SimulationConfig) -> SimulationResult:
     """Integrate the motion of the particles of ``config``.
 
     Parameters
     ----------
     config : SimulationConfig
-        Trap, particles, duration, number of steps, method and whether the
-        particles interact.
+        Trap, particles, duration, number of steps, method, whether the
+        particles interact and which states to keep.
 
     Returns
     -------
     SimulationResult
         Times ``t`` (µs), positions ``r`` (µm) and velocities ``v`` (µm/µs) of
-        every particle at ``t_i = i t_end / n_steps``, with ``trapped`` and
-        ``escape_time``.
+        every particle at the kept steps, and ``trapped`` and ``escape_time``,
+        checked at every step.
 
     Raises
     ------
     ConfigError
-        If ``config.method`` is not registered (the message lists the valid names).
+        If ``config`` is not a SimulationConfig, or its method is not
+        registered (the message lists the valid names).
     NonFiniteStateError
         If a position or velocity becomes NaN or infinite; the exception holds
         the step, the time, the particle and the result computed so far.
@@ -60,7 +69,7 @@ def simulate(config):
     Warns
     -----
     ConfinementWarning
-        For particles that the static trap cannot confine.
+        For each kind of particle that the static trap cannot confine.
 
     Examples
     --------
@@ -73,49 +82,56 @@ def simulate(config):
     >>> result.r.shape, bool(result.trapped[0])
     ((4001, 1, 3), True)
     """
+    if not isinstance(config, SimulationConfig):
+        raise ConfigError(f"simulate needs a trapode.SimulationConfig, got {type(config).__name__}.")
     integrator = get_method(config.method)
-    _warn_unconfined(config)
     system = ParticleSystem.from_config(config)
-    trajectory = integrator.integrate(system, config.t_end, config.n_steps, config.rtol, config.atol)
-    t = time_grid(config.t_end, config.n_steps)
-    n_stored = trajectory.n_stored
-    if n_stored == config.n_steps + 1:
-        return SimulationResult(config=config, t=t, r=trajectory.r, v=trajectory.v)
-    _raise_incomplete(config, system, t, trajectory)
+    _warn_unconfined(config)
+    trajectory = integrator.integrate(system, config.t_end, config.n_steps, config.save_stride, config.rtol,
+                                      config.atol)
+    result = _result(config, trajectory)
+    if trajectory.stopped_at < 0:
+        return result
+    _raise_incomplete(config, system, trajectory, result)
+    raise AssertionError("unreachable")  # _raise_incomplete always raises
 
 
-def _raise_incomplete(config, system, t, trajectory):
-    """Raise for a run that stopped early, keeping the valid part of the trajectory."""
-    n_stored = trajectory.n_stored
-    last = n_stored - 1
-    if last >= 1:
-        finite = np.isfinite(trajectory.r[last]).all(axis=1) & np.isfinite(trajectory.v[last]).all(axis=1)
-        if not finite.all():
-            # The integrator stored the first non-finite state as its last row.
-            particle = int(np.argmin(finite))
-            raise NonFiniteStateError(
-                f"The state of particle {particle} became non-finite at step {last} (t = {t[last]:.6g} µs) "
-                f"with method {config.method!r}; the {last} steps before it are kept on this exception's "
-                "`result`. Try a smaller step (more n_steps) or check for particles that collide.",
-                step=last, time=float(t[last]), particle=particle,
-                result=_partial_result(config, t, trajectory, last),
-            )
+def _result(config: SimulationConfig, trajectory: Trajectory) -> SimulationResult:
+    h = config.step_size
+    escape_time = np.where(trajectory.escape_step >= 0, trajectory.escape_step * h, np.nan)
+    return SimulationResult(config=config, t=np.minimum(trajectory.steps * h, config.t_end), r=trajectory.r,
+                            v=trajectory.v, trapped=trajectory.trapped, escape_time=escape_time)
+
+
+def _raise_incomplete(config: SimulationConfig, system: ParticleSystem, trajectory: Trajectory,
+                      result: SimulationResult) -> None:
+    """Raise for a run that stopped early, keeping what it computed on the exception's ``result``."""
+    step = trajectory.stopped_at
+    time = step * config.step_size
+    last_r, last_v = trajectory.r[-1], trajectory.v[-1]
+    if trajectory.steps[-1] == step:  # the stored last state is the first non-finite one
+        finite = np.isfinite(last_r).all(axis=1) & np.isfinite(last_v).all(axis=1)
+        particle = int(np.argmin(finite))
+        kept = _first_rows(result, result.t.size - 1)
+        raise NonFiniteStateError(
+            f"The state of particle {particle} became non-finite at step {step} (t = {time:.6g} µs) with method "
+            f"{config.method!r}; the {kept.t.size} states kept before it are on this exception's `result`. "
+            "Try a smaller step (more n_steps) or check for particles that collide.",
+            step=step, time=time, particle=particle, result=kept,
+        )
     # An adaptive method gave up: name the particle whose derivative is not finite, if one is.
-    step = n_stored
-    time = float(t[step])
-    if n_stored >= 1:
-        state = np.concatenate([trajectory.r[last].ravel(), trajectory.v[last].ravel()])
-    else:
-        state = system.initial_state()
-    bad = ~np.isfinite(system.rhs(t[max(last, 0)], state).reshape(2, -1, 3)).all(axis=(0, 2))
+    state = np.concatenate([last_r.ravel(), last_v.ravel()])
+    bad = ~np.isfinite(system.rhs(float(result.t[-1]), state).reshape(2, -1, 3)).all(axis=(0, 2))
     particle = int(np.argmax(bad)) if bad.any() else None
     named = f" (particle {particle} has a non-finite acceleration)" if particle is not None else ""
     raise IntegrationError(
         f"Method {config.method!r} stopped before step {step} (t = {time:.6g} µs){named}: "
-        f"{trajectory.message.rstrip('.')}. The {step} steps before it are kept on this exception's `result`.",
-        step=step, time=time, particle=particle, result=_partial_result(config, t, trajectory, step),
+        f"{trajectory.message.rstrip('.')}. The states kept before it are on this exception's `result`.",
+        step=step, time=time, particle=particle, result=result,
     )
 
 
-def _partial_result(config, t, trajectory, n_rows):
-    return SimulationResult(config=config, t=t[:n_rows], r=trajectory.r[:n_rows], v=trajectory.v[:n_rows])
+def _first_rows(result: SimulationResult, rows: int) -> SimulationResult:
+    """The result cut to its first ``rows`` kept states (the finite part of a run that blew up)."""
+    return SimulationResult(config=result.config, t=result.t[:rows], r=result.r[:rows], v=result.v[:rows],
+                            trapped=result.trapped, escape_time=result.escape_time)

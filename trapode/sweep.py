@@ -1,10 +1,12 @@
 """Resonance sweeps: many driven runs of the same ions, one per (amplitude, ωV).
 
 Every run uses RK4 on all the ions for ``t_end`` and records which ions are
-still inside the trap (``|r| < d``). Runs are batched into compiled kernels
-that spread them over numba's threads (:func:`trapode.kernels.rk4_trapped_after`);
-batches can also go to any ``concurrent.futures.Executor`` or a Dask cluster.
-A run's result never depends on the batching or the number of workers.
+still inside the trap (``|r| < d``). Runs are batched into the compiled
+kernel that spreads them over numba's threads
+(:func:`trapode.integrators.runs.final_states`, compiled for RK4), each run's
+drive passed by name as parameter values; batches can also go to any
+``concurrent.futures.Executor`` or a Dask cluster. A run's result never
+depends on the batching or the number of workers.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
+from ._validate import count, real, short_repr
 from .checkpoint import Checkpoint
-from .config import Particle, PenningTrap, _as_count, _as_positive_float
+from .compile.templates import instance_name
 from .errors import ConfigError
-from .system import ParticleSystem
+from .setup.io import trap_to_dict
+from .setup.particles import Particle
+from .setup.trap import Drive, PenningTrap
+from .forces.total import COULOMB_SERIAL
+from .system import ParticleSystem, model_constants
 
 __all__ = ["SweepResult", "SweepError", "sweep"]
 
@@ -86,9 +92,12 @@ class SweepResult:
 
 
 def _check_grid(name, values, positive):
-    grid = np.atleast_1d(np.asarray(values))
+    try:
+        grid = np.atleast_1d(np.asarray(values))
+    except (ValueError, TypeError):
+        raise ConfigError(f"{name} must be a sequence of numbers, got {short_repr(values)}.") from None
     if grid.size and grid.dtype.kind not in "iuf":  # text is never parsed as numbers
-        raise ConfigError(f"{name} must be a sequence of numbers, got {values!r}.")
+        raise ConfigError(f"{name} must be a sequence of numbers, got {short_repr(values)}.")
     grid = grid.astype(np.float64)
     if grid.ndim != 1 or grid.size == 0:
         raise ConfigError(f"{name} must be a non-empty 1-D sequence of numbers, got {values!r}.")
@@ -112,8 +121,8 @@ def _check_settings(trap, ions, t_end, n_steps):
     for index, ion in enumerate(ions):
         if not isinstance(ion, Particle):
             raise ConfigError(f"ions[{index}] must be a trapode.Particle, got {ion!r}.")
-    t_end = _as_positive_float("t_end", t_end, "a positive finite duration in µs")
-    return ions, t_end, _as_count("n_steps", n_steps)
+    t_end = real("t_end", t_end, "a positive finite duration in µs", minimum=0.0, strict=True)
+    return ions, t_end, count("n_steps", n_steps)
 
 
 def _settings_record(trap, ions, t_end, n_steps, interactions):
@@ -121,7 +130,7 @@ def _settings_record(trap, ions, t_end, n_steps, interactions):
     return {
         "format": "trapode-sweep-1",
         "method": "rk4",
-        "trap": {"B0": trap.B0, "V0": trap.V0, "d": trap.d},
+        "trap": trap_to_dict(trap),
         "ions": [[ion.q, ion.m, *ion.r, *ion.v] for ion in ions],
         "t_end": float(t_end),
         "n_steps": int(n_steps),
@@ -143,11 +152,19 @@ class _Batch:
 def run_batch(batch):
     """Compute one batch of runs; returns the ``trapped`` rows, shape (runs, ions). Runs where it is sent."""
     system = batch.system
-    trapped = np.empty((batch.amplitudes.shape[0], system.n_particles), dtype=np.bool_)
-    kernels.rk4_trapped_after(
-        batch.t_end, batch.n_steps, system.positions, system.velocities, system.charge, system.mass, system.trap,
-        batch.amplitudes, batch.omegas, system.interactions, trapped,
-    )
+    model = system.model
+    values = system.trap.parameter_values()
+    rows = np.array([model_constants(model, {**values, "drive.amplitude": amplitude, "drive.omega": omega})
+                     for amplitude, omega in zip(batch.amplitudes, batch.omegas)])
+    runs, n = rows.shape[0], system.n_particles
+    final_pos, final_vel = np.empty((2, runs, 3, n))
+    finite = np.empty(runs, dtype=np.bool_)
+    trapped = np.empty((runs, n), dtype=np.bool_)
+    kernel = getattr(model, instance_name("final_states", "rk4_advance"))
+    # The runs are spread over the threads, so each run sums its Coulomb forces on one.
+    coulomb = min(system.coulomb, COULOMB_SERIAL)
+    kernel(batch.n_steps, batch.t_end / batch.n_steps, system.positions, system.velocities, system.charge,
+           system.q_over_m, rows, coulomb, system.coulomb_constant, final_pos, final_vel, finite, trapped)
     return trapped
 
 
@@ -239,9 +256,10 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
         from numba import get_num_threads
 
         batch_size = get_num_threads()
-    batch_size = _as_count("batch_size", batch_size)
+    batch_size = count("batch_size", batch_size)
     static_trap = dataclasses.replace(trap, drive=None)
-    system = ParticleSystem.from_particles(ions, static_trap, interactions)
+    # The runs' model has the drive; each run sets its amplitude and frequency by name.
+    system = ParticleSystem.from_particles(ions, dataclasses.replace(trap, drive=Drive(0.0, 1.0)), interactions)
     interactions = system.interactions  # off for a single ion, as in simulate()
 
     shape = (amplitude_grid.size, omega_grid.size)

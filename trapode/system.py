@@ -1,73 +1,133 @@
-"""The arrays a simulation runs on, built once from a configuration."""
+"""The arrays a simulation runs on, built once from a configuration, with its compiled model.
+
+Parameters travel by name: :meth:`trapode.PenningTrap.parameter_values` gives
+every value by its path, the compiled model lists the paths it uses
+(``PARAMETERS``), and :func:`model_constants` turns them into the run's
+derived constants. Nothing below this layer sees the trap.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from . import kernels
+from .compile import model_module
+from .forces.coulomb import THREADED_COULOMB_MIN_PARTICLES
+from .forces.total import COULOMB_OFF, COULOMB_SERIAL, COULOMB_THREADED
 
-__all__ = ["ParticleSystem", "right_hand_side"]
+__all__ = ["ParticleSystem", "model_constants", "right_hand_side"]
+
+# A chunk of a fixed-step run does about this many particle-evaluations (a
+# pair of interacting particles counts as one): about a tenth of a second.
+_CHUNK_WORK = 2e7
 
 
-@dataclass(frozen=True)
+def model_constants(model: ModuleType, values: dict[str, float]) -> tuple:
+    """The derived constants ``c`` of a run from parameter values by path (:meth:`PenningTrap.parameter_values`)."""
+    return tuple(float(value) for value in model.constants([values[path] for path in model.PARAMETERS]))
+
+
+@dataclass(frozen=True, eq=False)
 class ParticleSystem:
     """A configuration turned into the contiguous arrays the kernels take.
 
+    Picklable (it holds the trap, not its compiled module), so that sweeps can
+    send it to other processes.
+
     Attributes
     ----------
+    trap : PenningTrap
     positions, velocities : ndarray, shape (3, N)
         Initial state in µm and µm/µs, one row per Cartesian component.
     charge, mass : ndarray, shape (N,)
         In e and u.
-    trap : ndarray, shape (5,)
-        ``(B0, V0, d, f, omega_V)`` in internal units, see
-        :func:`trapode.kernels.trap_parameters`.
     interactions : bool
-        Whether the Coulomb force between particles is on.
+        Whether the Coulomb force between particles is on (never for one particle).
     """
 
+    trap: Any
     positions: np.ndarray
     velocities: np.ndarray
     charge: np.ndarray
     mass: np.ndarray
-    trap: np.ndarray
     interactions: bool
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config) -> ParticleSystem:
         """Build the arrays of a :class:`~trapode.SimulationConfig`."""
         return cls.from_particles(config.particles, config.trap, config.interactions)
 
     @classmethod
-    def from_particles(cls, particles, trap, interactions):
+    def from_particles(cls, particles, trap, interactions: bool) -> ParticleSystem:
         """Build the arrays for ``particles`` in ``trap`` (a :class:`~trapode.PenningTrap`)."""
         return cls(
+            trap=trap,
             positions=np.ascontiguousarray(np.array([p.r for p in particles], dtype=np.float64).T),
             velocities=np.ascontiguousarray(np.array([p.v for p in particles], dtype=np.float64).T),
             charge=np.array([p.q for p in particles], dtype=np.float64),
             mass=np.array([p.m for p in particles], dtype=np.float64),
-            trap=kernels.trap_parameters(trap),
             interactions=bool(interactions and len(particles) > 1),
         )
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for derived in ("model", "constants", "q_over_m"):
+            state.pop(derived, None)
+        return state
+
     @property
-    def n_particles(self):
+    def model(self) -> ModuleType:
+        """The compiled module of the trap's model (loaded once per process)."""
+        return model_module(self.trap)
+
+    @cached_property
+    def constants(self) -> tuple:
+        """The run's derived constants ``c``."""
+        return model_constants(self.model, self.trap.parameter_values())
+
+    @cached_property
+    def q_over_m(self) -> np.ndarray:
+        """Charge-to-mass ratios in e/u."""
+        return self.charge / self.mass
+
+    @property
+    def coulomb_constant(self) -> float:
+        """k_e in u µm³/(µs² e²), from the trap's constants."""
+        return self.trap.units.coulomb_constant
+
+    @property
+    def n_particles(self) -> int:
         return self.charge.shape[0]
 
     @property
-    def threaded_coulomb(self):
-        """Whether the Coulomb sum is worth spreading over threads (thousands of interacting particles)."""
-        return self.interactions and self.n_particles >= kernels.THREADED_COULOMB_MIN_PARTICLES
+    def coulomb(self) -> int:
+        """How the Coulomb sum runs: off, on one thread, or on all threads (thousands of particles)."""
+        if not self.interactions:
+            return COULOMB_OFF
+        return COULOMB_THREADED if self.n_particles >= THREADED_COULOMB_MIN_PARTICLES else COULOMB_SERIAL
 
-    def initial_state(self):
+    def chunk_steps(self) -> int:
+        """Steps per call of a compiled stepper: about a tenth of a second of work."""
+        n = self.n_particles
+        work = n + (n * n / 2 if self.interactions else 0)
+        return max(1, int(_CHUNK_WORK / work))
+
+    def trapped_flags(self, positions: np.ndarray) -> np.ndarray:
+        """The escape rule applied to positions (3, N): True where a particle is in the trap."""
+        return self.model.trapped_flags(np.ascontiguousarray(positions), self.constants)
+
+    def initial_state(self) -> np.ndarray:
         """The flat state ``y0 = (r_1..r_N, v_1..v_N)`` of length 6N."""
         return np.concatenate([self.positions.T.ravel(), self.velocities.T.ravel()])
 
-    def rhs(self, t, y):
+    def rhs(self, t: float, y: np.ndarray) -> np.ndarray:
         """Compiled ``dy/dt = F(t, y)`` on the flat state, for ``solve_ivp``."""
-        return kernels.flat_rhs(t, y, self.charge, self.mass, self.trap, self.interactions)
+        return self.model.flat_rhs(t, y, self.charge, self.q_over_m, self.constants, self.coulomb,
+                                   self.coulomb_constant)
 
 
 def right_hand_side(config):

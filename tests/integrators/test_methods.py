@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import trapode
-from trapode.integrators import METHODS, Trajectory, time_grid
+from trapode.integrators import METHODS, Trajectory
+from trapode.observers import saved_steps
 
-from .conftest import single_config
+from ..conftest import single_config
 
 
 @dataclass(frozen=True)
@@ -18,17 +19,19 @@ class ExplicitMidpoint:
     name: str = "midpoint"
     order: int = 2
 
-    def integrate(self, system, t_end, n_steps, rtol=None, atol=None):
-        t = time_grid(t_end, n_steps)
+    def integrate(self, system, t_end, n_steps, stride, rtol=None, atol=None):
         h = t_end / n_steps
         y = system.initial_state()
         states = [y]
         for i in range(n_steps):
-            half = y + h / 2 * system.rhs(t[i], y)
-            y = y + h * system.rhs(t[i] + h / 2, half)
+            half = y + h / 2 * system.rhs(i * h, y)
+            y = y + h * system.rhs(i * h + h / 2, half)
             states.append(y)
         states = np.array(states).reshape(n_steps + 1, 2, system.n_particles, 3)
-        return Trajectory(states[:, 0].copy(), states[:, 1].copy(), n_steps + 1)
+        inside = np.array([system.trapped_flags(state[0].T) for state in states])  # the package's escape rule
+        escape = np.where(~inside.all(axis=0), np.argmin(inside, axis=0), -1)
+        steps = saved_steps(n_steps, stride)
+        return Trajectory(states[steps, 0], states[steps, 1], steps, escape, inside[-1])
 
 
 @pytest.fixture

@@ -1,0 +1,127 @@
+"""The direct Coulomb sum, O(N²) with Newton's third law, as templates of the interactions module.
+
+The pair field ``coulomb_field(Δx, Δy, Δz, k_e)`` (the field of a unit charge
+at separation Δ) is derived by SymPy (:func:`trapode.physics.model.coulomb_field`)
+and written beside these loops into the one generated interactions module that
+every model imports (:func:`trapode.compile.interactions_module`).
+
+Speed (shared/PERFORMANCE.md): the obvious triangular double loop does not
+vectorise; what does is taking two rows i, i + 1 against every j > i + 1 in
+one pass over slices that start at 0 (no index checks), with the reduction
+allowed to reassociate. The threaded sum deals the row pairs round-robin to a
+fixed number of chunks, each with its own buffer, so that the result does not
+depend on the thread count and memory stays O(N).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ..compile.templates import kernel
+from .protocol import coulomb_field
+
+__all__ = ["COULOMB_CHUNKS", "THREADED_COULOMB_MIN_PARTICLES"]
+
+#: From this many interacting particles on, a run spreads the Coulomb sum over threads.
+THREADED_COULOMB_MIN_PARTICLES = 2048
+
+#: Work units of the threaded pair sum: numba's threads share them out. A fixed
+#: number, so that the summation order, and so the result, does not depend on
+#: the thread count.
+COULOMB_CHUNKS = 16
+
+
+@kernel(group="interactions", fastmath=("reassoc", "contract", "nsz"))
+def coulomb_two_rows(x1, y1, z1, q1, x2, y2, z2, q2, xs, ys, zs, charges, k_e, field_x, field_y, field_z):
+    """Coulomb pairs of particles 1 and 2 with every particle j of the slices.
+
+    Returns the field at 1 and at 2 from all j, and subtracts the field of 1
+    and 2 at each j from ``field_*[j]`` (Newton's third law: one evaluation per
+    pair). Loading each j once for two rows halves the memory traffic.
+    """
+    s1x = 0.0
+    s1y = 0.0
+    s1z = 0.0
+    s2x = 0.0
+    s2y = 0.0
+    s2z = 0.0
+    for j in range(xs.shape[0]):
+        e1x, e1y, e1z = coulomb_field(x1 - xs[j], y1 - ys[j], z1 - zs[j], k_e)
+        e2x, e2y, e2z = coulomb_field(x2 - xs[j], y2 - ys[j], z2 - zs[j], k_e)
+        q = charges[j]
+        s1x += q * e1x
+        s1y += q * e1y
+        s1z += q * e1z
+        s2x += q * e2x
+        s2y += q * e2y
+        s2z += q * e2z
+        field_x[j] -= q1 * e1x + q2 * e2x
+        field_y[j] -= q1 * e1y + q2 * e2y
+        field_z[j] -= q1 * e1z + q2 * e2z
+    return s1x, s1y, s1z, s2x, s2y, s2z
+
+
+@kernel(group="interactions", inline=True)
+def coulomb_row_pair(i, pos, charge, k_e, field):
+    """Add to ``field`` (per unit charge) every pair (i, j) and (i + 1, j) with j > i."""
+    xs, ys, zs = pos[0], pos[1], pos[2]
+    j = i + 1
+    ex, ey, ez = coulomb_field(xs[i] - xs[j], ys[i] - ys[j], zs[i] - zs[j], k_e)
+    field[0, i] += charge[j] * ex
+    field[1, i] += charge[j] * ey
+    field[2, i] += charge[j] * ez
+    field[0, j] -= charge[i] * ex
+    field[1, j] -= charge[i] * ey
+    field[2, j] -= charge[i] * ez
+    # The slices start at 0, which keeps the inner loop free of index checks.
+    rest = i + 2
+    sums = coulomb_two_rows(
+        xs[i], ys[i], zs[i], charge[i], xs[j], ys[j], zs[j], charge[j],
+        xs[rest:], ys[rest:], zs[rest:], charge[rest:], k_e, field[0, rest:], field[1, rest:], field[2, rest:],
+    )
+    field[0, i] += sums[0]
+    field[1, i] += sums[1]
+    field[2, i] += sums[2]
+    field[0, j] += sums[3]
+    field[1, j] += sums[4]
+    field[2, j] += sums[5]
+
+
+@kernel(group="interactions")
+def coulomb_accelerations(pos, charge, q_over_m, k_e, out):
+    """Write ``(q_i/m_i) Σ_{j≠i} E_j(r_i)``, the Coulomb acceleration of every particle, into ``out``.
+
+    Each pair is evaluated once (Newton's third law), two rows at a time.
+    """
+    n = pos.shape[1]
+    for k in range(3):
+        for i in range(n):
+            out[k, i] = 0.0
+    for i in range(0, n - 1, 2):
+        coulomb_row_pair(i, pos, charge, k_e, out)
+    for k in range(3):
+        for i in range(n):
+            out[k, i] *= q_over_m[i]
+
+
+@kernel(group="interactions", parallel=True, uses={"COULOMB_CHUNKS": COULOMB_CHUNKS})
+def coulomb_accelerations_threaded(pos, charge, q_over_m, k_e, out):
+    """:func:`coulomb_accelerations` with the row pairs dealt out to numba's threads.
+
+    The row pairs are dealt round-robin to ``COULOMB_CHUNKS`` chunks, so that
+    the triangular work is shared evenly, and each chunk sums into its own
+    field buffer: memory O(chunks × N), never O(N²).
+    """
+    n = pos.shape[1]
+    buffers = np.zeros((COULOMB_CHUNKS, 3, n))
+    n_row_pairs = n // 2
+    for chunk in prange(COULOMB_CHUNKS):
+        for row_pair in range(chunk, n_row_pairs, COULOMB_CHUNKS):
+            coulomb_row_pair(2 * row_pair, pos, charge, k_e, buffers[chunk])
+    for k in range(3):
+        for i in range(n):
+            total = 0.0
+            for chunk in range(COULOMB_CHUNKS):
+                total += buffers[chunk, k, i]
+            out[k, i] = q_over_m[i] * total

@@ -1,0 +1,179 @@
+"""Integrators, what they return, and the registry that names them.
+
+An integrator is a small immutable object with a ``name``, an ``order`` and
+``integrate(system, t_end, n_steps, stride, rtol, atol)`` returning a
+:class:`Trajectory`. :func:`trapode.simulate` looks methods up by name in
+:data:`METHODS`, so a new method plugs in with :func:`register_method` and no
+change to the driver (as SciPy's ``solve_ivp`` does with its ``METHODS``).
+
+The fixed-step methods are :class:`FixedStepIntegrator` objects that name a
+stepper template (``"rk4_advance"``): the stepper is compiled into every
+model's module (:mod:`trapode.compile`) and called here, chunk by chunk, on
+the arrays of a :class:`~trapode.system.ParticleSystem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+import numpy as np
+
+from .._validate import close_matches, short_repr
+from ..errors import ConfigError
+from ..observers import rows_written, saved_steps
+
+__all__ = [
+    "FixedStepIntegrator",
+    "Integrator",
+    "METHODS",
+    "Trajectory",
+    "available_methods",
+    "get_method",
+    "register_method",
+]
+
+
+class Trajectory(NamedTuple):
+    """What an integrator returns.
+
+    Attributes
+    ----------
+    r, v : ndarray, shape (rows, N, 3)
+        The kept states, in µm and µm/µs.
+    steps : ndarray of int, shape (rows,)
+        The step of each kept state (its time is ``step · t_end / n_steps``).
+    escape_step : ndarray of int, shape (N,)
+        The first step at which each particle was outside the trap; -1 if never.
+    trapped : ndarray of bool, shape (N,)
+        Whether each particle is inside the trap in the last state.
+    stopped_at : int
+        -1 for a complete run; otherwise the step at which it stopped: its
+        state is the last row if it is non-finite, else (an adaptive method
+        gave up) the step that could not be computed.
+    message : str
+        Why the run stopped, or an empty string.
+    """
+
+    r: np.ndarray
+    v: np.ndarray
+    steps: np.ndarray
+    escape_step: np.ndarray
+    trapped: np.ndarray
+    stopped_at: int = -1
+    message: str = ""
+
+
+class Integrator(Protocol):
+    """What :func:`register_method` needs."""
+
+    name: str
+    order: int
+
+    def integrate(self, system, t_end: float, n_steps: int, stride: int, rtol: float, atol: float) -> Trajectory:
+        ...
+
+
+def empty_output(n_steps: int, stride: int, n_particles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Output arrays for a run's kept states, in the kernels' (rows, 3, N) layout."""
+    rows = rows_written(n_steps, stride)
+    r_out, v_out = np.empty((2, rows, 3, n_particles))
+    return r_out, v_out
+
+
+def finish(system, r_out, v_out, n_steps, stride, escape, final_pos, stopped_at, message="") -> Trajectory:
+    """A :class:`Trajectory` from a run's output arrays: the rows written, in the (rows, N, 3) view."""
+    steps = saved_steps(n_steps, stride)
+    if stopped_at >= 0:
+        steps = steps[:rows_written(stopped_at, stride)].copy()
+        steps[-1] = stopped_at
+    rows = steps.size
+    return Trajectory(
+        r=r_out[:rows].transpose(0, 2, 1), v=v_out[:rows].transpose(0, 2, 1), steps=steps, escape_step=escape,
+        trapped=system.trapped_flags(final_pos), stopped_at=stopped_at, message=message,
+    )
+
+
+@dataclass(frozen=True)
+class FixedStepIntegrator:
+    """A fixed-step method whose time loop runs in a compiled stepper.
+
+    Parameters
+    ----------
+    name : str
+        Name under which the method is registered.
+    order : int
+        Global order of accuracy.
+    stepper : str
+        Name of the stepper template in every model module, with the
+        signature of :func:`trapode.integrators.euler.euler_advance`.
+    """
+
+    name: str
+    order: int
+    stepper: str
+
+    def integrate(self, system, t_end: float, n_steps: int, stride: int, rtol=None, atol=None) -> Trajectory:
+        """Integrate ``system`` over ``[0, t_end]`` in ``n_steps`` equal steps, keeping every ``stride``-th state.
+
+        The steps run in chunks of about a tenth of a second each
+        (:meth:`~trapode.system.ParticleSystem.chunk_steps`).
+        """
+        advance = getattr(system.model, self.stepper)
+        h = t_end / n_steps
+        r_out, v_out = empty_output(n_steps, stride, system.n_particles)
+        escape = np.full(system.n_particles, -1, dtype=np.int64)
+        pos, vel = system.positions.copy(), system.velocities.copy()
+        chunk = system.chunk_steps()
+        first, stopped_at = 0, -1
+        while first < n_steps and stopped_at < 0:
+            last = min(first + chunk, n_steps)
+            stopped_at = int(advance(first, last, h, n_steps, stride, pos, vel, system.charge, system.q_over_m,
+                                     system.constants, system.coulomb, system.coulomb_constant, r_out, v_out,
+                                     escape))
+            first = last
+        message = "the state became non-finite" if stopped_at >= 0 else ""
+        return finish(system, r_out, v_out, n_steps, stride, escape, pos, stopped_at, message)
+
+
+#: The registered methods by name.
+METHODS: dict[str, Integrator] = {}
+
+
+def register_method(integrator: Integrator, *, replace: bool = False) -> Integrator:
+    """Make ``integrator`` available to :func:`trapode.simulate` under ``integrator.name``.
+
+    Parameters
+    ----------
+    integrator : object
+        Anything with ``name``, ``order`` and
+        ``integrate(system, t_end, n_steps, stride, rtol, atol)`` returning a
+        :class:`Trajectory`.
+    replace : bool
+        Allow replacing a method of the same name.
+    """
+    name = getattr(integrator, "name", None)
+    if not isinstance(name, str) or not name or not callable(getattr(integrator, "integrate", None)):
+        raise ConfigError(
+            "register_method needs an object with a non-empty str `name` and an `integrate` method, "
+            f"got {short_repr(integrator)}."
+        )
+    if name in METHODS and not replace:
+        raise ConfigError(f"A method named {name!r} is already registered; pass replace=True to replace it.")
+    METHODS[name] = integrator
+    return integrator
+
+
+def available_methods() -> list[str]:
+    """Names of the registered methods, sorted."""
+    return sorted(METHODS)
+
+
+def get_method(name: object) -> Integrator:
+    """The registered integrator called ``name``; ConfigError listing the valid names otherwise."""
+    if isinstance(name, str) and name in METHODS:
+        return METHODS[name]
+    raise ConfigError(
+        f"SimulationConfig.method must be one of {', '.join(map(repr, available_methods()))}, "
+        f"got {short_repr(name)}.{close_matches(name, METHODS) if isinstance(name, str) else ''}"
+    )

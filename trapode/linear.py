@@ -1,0 +1,189 @@
+"""The linear motion about the trap centre: frequencies, confinement and exact solutions of any quadratic trap.
+
+Near its centre every trap is linear: with the static field ``E ≈ E0 + K r``
+and the uniform part B0 of the magnetic field (both derived by SymPy and
+compiled with the model, :func:`trapode.physics.model.SymbolicModel.linear_parts`),
+
+``ẏ = A y + b``,  ``y = (r, v)``,  ``A = [[0, I], [(q/m) K, −(q/m) [B0]×]]``,  ``b = (0, (q/m) E0)``
+
+where ``[B]× v = B × v``. Its eigenvalues ±iω are the trap's frequencies;
+for the ideal trap they are the closed forms, and for a tilted or elliptic
+trap they are the exact frequencies, which satisfy the Brown–Gabrielse
+invariance theorem ω₊² + ωz² + ω₋² = ωc². For a trap without higher-order
+terms the motion is exactly ``y(t) = exp(A t) y0`` (plus the affine part).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .compile import model_module
+from .errors import ConfigError
+from .units import angular_frequency_to_hz
+
+__all__ = ["TrapFrequencies", "confinement_problems", "linear_motion", "linear_system", "trap_frequencies"]
+
+# Relative size of a real part of an eigenvalue that still counts as oscillation, not growth.
+_GROWTH_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class TrapFrequencies:
+    """The eigenfrequencies of a particle's motion about the trap centre.
+
+    Attributes
+    ----------
+    omega_plus : float
+        Modified cyclotron frequency ω₊ in rad/µs (the largest radial one).
+    omega_z : float
+        Axial frequency ωz in rad/µs.
+    omega_minus : float
+        Magnetron frequency ω₋ in rad/µs (0 < ω₋ < ω₊).
+    omega_c : float
+        Free cyclotron frequency ``ωc = |q| |B0| / m`` in rad/µs (B0 the field at the centre).
+    rotation : str
+        Sense of the radial motions seen from the tip of B looking back along
+        it: ``"clockwise"`` for q > 0, ``"counterclockwise"`` for q < 0.
+    """
+
+    omega_plus: float
+    omega_z: float
+    omega_minus: float
+    omega_c: float
+    rotation: str
+
+    @property
+    def nu_plus(self) -> float:
+        """ω₊ / 2π in Hz."""
+        return angular_frequency_to_hz(self.omega_plus)
+
+    @property
+    def nu_z(self) -> float:
+        """ωz / 2π in Hz."""
+        return angular_frequency_to_hz(self.omega_z)
+
+    @property
+    def nu_minus(self) -> float:
+        """ω₋ / 2π in Hz."""
+        return angular_frequency_to_hz(self.omega_minus)
+
+    @property
+    def nu_c(self) -> float:
+        """ωc / 2π in Hz."""
+        return angular_frequency_to_hz(self.omega_c)
+
+
+def _check_particle(particle) -> None:
+    from .setup.particles import Particle
+
+    if not isinstance(particle, Particle):
+        raise ConfigError(f"particle must be a trapode.Particle, got {particle!r}.")
+
+
+def linear_system(trap, particle) -> tuple[np.ndarray, np.ndarray]:
+    """The matrix ``A`` (6 × 6) and vector ``b`` of the linearised static trap, ``ẏ = A y + b``.
+
+    Units: ``y = (r, v)`` in µm and µm/µs, A in 1/µs and 1/µs², b in µm/µs².
+    """
+    _check_particle(particle)
+    matrix, offset = _linear_system(trap, particle.q, particle.m)
+    return matrix.copy(), offset.copy()
+
+
+@lru_cache(maxsize=256)
+def _linear_system(trap, charge: float, mass: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`linear_system` for a charge and mass, kept for the trap (which is immutable)."""
+    model = model_module(trap)
+    field_at_centre, gradient, magnetic = model.linearization([trap.parameter_values()[p] for p in model.PARAMETERS])
+    q_over_m = charge / mass
+    bx, by, bz = magnetic
+    cross = np.array([[0.0, -bz, by], [bz, 0.0, -bx], [-by, bx, 0.0]])
+    matrix = np.zeros((6, 6))
+    matrix[:3, 3:] = np.eye(3)
+    matrix[3:, :3] = q_over_m * np.array(gradient, dtype=float)
+    matrix[3:, 3:] = -q_over_m * cross
+    offset = np.concatenate([np.zeros(3), q_over_m * np.array(field_at_centre, dtype=float)])
+    return matrix, offset
+
+
+def _cyclotron_frequency(matrix: np.ndarray) -> float:
+    """ωc = |q/m| |B0| from the rotation block −(q/m)[B0]× of the linear system."""
+    rotation = matrix[3:, 3:]
+    return float(math.sqrt(rotation[0, 1] ** 2 + rotation[0, 2] ** 2 + rotation[1, 2] ** 2))
+
+
+def confinement_problems(trap, particle) -> list[str]:
+    """Why ``trap`` cannot confine ``particle``, in sentences; empty if it can (see :meth:`PenningTrap.confinement_problems`)."""
+    matrix, _ = linear_system(trap, particle)
+    gradient, rotation = matrix[3:, :3], matrix[3:, 3:]
+    axisymmetric = (np.count_nonzero(gradient - np.diag(np.diag(gradient))) == 0 and gradient[0, 0] == gradient[1, 1]
+                    and rotation[0, 2] == 0 and rotation[1, 2] == 0)
+    if not axisymmetric:
+        eigenvalues = np.linalg.eigvals(matrix)
+        growth = float(np.max(eigenvalues.real))
+        if growth > _GROWTH_TOLERANCE * float(np.max(np.abs(eigenvalues))):
+            return [f"the linearised motion about the trap centre has a growing mode (growth rate {growth:.6g} 1/µs)"]
+        return []
+    omega_z2, omega_c2 = -gradient[2, 2], _cyclotron_frequency(matrix) ** 2
+    if omega_z2 <= 0:
+        return [f"ωz² = {omega_z2:.6g} rad²/µs² is not > 0 (for the ideal trap: q V0 = {particle.q * trap.V0:g} e V "
+                "must be > 0), so there is no axial confinement"]
+    if omega_c2 < 2 * omega_z2:
+        threshold = 4 * abs(trap.V0_internal) / (trap.B0_internal**2 * trap.d**2) if trap.B0 else math.inf
+        return [f"ωc² = {omega_c2:.6g} is below 2ωz² = {2 * omega_z2:.6g} rad²/µs² (for the ideal trap: |q|/m = "
+                f"{abs(particle.q) / particle.m:.6g} e/u is below 4|V0|/(B0² d²) = {threshold:.6g} e/u), so the "
+                "radial motion is not bounded"]
+    return []
+
+
+def trap_frequencies(trap, particle) -> TrapFrequencies:
+    """The eigenfrequencies of ``particle`` in ``trap``; see :meth:`trapode.PenningTrap.frequencies`."""
+    problems = confinement_problems(trap, particle)
+    if problems:
+        raise ConfigError(
+            f"the trap does not confine {particle.label()}, so it has no frequencies: {'; '.join(problems)}."
+        )
+    matrix, _ = linear_system(trap, particle)
+    eigenvalues, eigenvectors = np.linalg.eig(matrix)
+    order = np.argsort(-eigenvalues.imag)[:3]  # the three with positive imaginary part
+    omegas = eigenvalues.imag[order]
+    positions = np.abs(eigenvectors[:3, order]) ** 2
+    axial = int(np.argmax(positions[2] / positions.sum(axis=0)))
+    radial = sorted((omegas[k] for k in range(3) if k != axial), reverse=True)
+    return TrapFrequencies(
+        omega_plus=float(radial[0]), omega_z=float(omegas[axial]), omega_minus=float(radial[1]),
+        omega_c=_cyclotron_frequency(matrix), rotation="clockwise" if particle.q > 0 else "counterclockwise",
+    )
+
+
+def linear_motion(trap, particle, t, velocity: bool = False):
+    """The exact motion ``exp(A t) y0`` (with the affine part) of ``particle`` in a linear ``trap``.
+
+    Evaluated through the eigendecomposition of the augmented 7 × 7 system, or
+    by :func:`scipy.linalg.expm` at every time where that is ill-conditioned.
+
+    Returns
+    -------
+    ndarray, shape (len(t), 3)
+        Positions in µm; with ``velocity=True`` a pair (positions, velocities in µm/µs).
+    """
+    matrix, offset = linear_system(trap, particle)
+    augmented = np.zeros((7, 7))
+    augmented[:6, :6] = matrix
+    augmented[:6, 6] = offset
+    start = np.array([*particle.r, *particle.v, 1.0])
+    times = np.asarray(t, dtype=np.float64)
+    eigenvalues, eigenvectors = np.linalg.eig(augmented)
+    if np.linalg.cond(eigenvectors) < 1e8:
+        coefficients = np.linalg.solve(eigenvectors, start)
+        states = np.real(np.exp(np.multiply.outer(times, eigenvalues)) * coefficients @ eigenvectors.T)
+    else:
+        from scipy.linalg import expm
+
+        states = np.array([expm(augmented * time) @ start for time in times.ravel()]).reshape(*times.shape, 7)
+    positions, velocities = states[..., :3], states[..., 3:6]
+    return (positions, velocities) if velocity else positions

@@ -1,0 +1,105 @@
+"""The description of one simulation: trap, particles and run settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import choice, count, flag, instance, real, sequence_of, short_repr
+from ..errors import ConfigError
+from .particles import Particle
+from .trap import PenningTrap
+
+__all__ = ["SimulationConfig"]
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Everything one simulation needs.
+
+    Parameters
+    ----------
+    trap : PenningTrap
+        The trap, with its drive if any.
+    particles : sequence of Particle
+        The particles (at least one); stored as a tuple.
+    t_end : float
+        Duration in µs (> 0). The run covers ``[0, t_end]``.
+    n_steps : int
+        Number of time steps (≥ 1); the step is ``h = t_end / n_steps``.
+    method : str
+        Name of a registered method: ``"euler"``, ``"rk4"`` (default) or
+        ``"dop853"`` (:func:`trapode.available_methods` lists them all).
+    interactions : bool
+        Whether particles feel each other's Coulomb force. Default True.
+    rtol, atol : float
+        Relative and absolute (µm, µm/µs) tolerances of the adaptive
+        ``"dop853"`` reference; ignored by the fixed-step methods. The defaults
+        (1e-12, 1e-12) give a relative error below 1e-10 on the report's
+        single-particle case.
+    save_every : int or "final"
+        Keep the state every ``save_every`` steps (and at the last step).
+        Default 1: every step, ``n_steps + 1`` states. ``"final"`` keeps only
+        the initial and the final state. Whether a particle left the trap, and
+        when, is checked at every step whatever is kept.
+    """
+
+    trap: PenningTrap
+    particles: tuple
+    t_end: float
+    n_steps: int
+    method: str = "rk4"
+    interactions: bool = True
+    rtol: float = 1e-12
+    atol: float = 1e-12
+    save_every: int | str = 1
+
+    def __post_init__(self):
+        instance("SimulationConfig.trap", self.trap, PenningTrap, "a trapode.PenningTrap")
+        particles = sequence_of("SimulationConfig.particles", self.particles, Particle, "trapode.Particle",
+                                allow_empty=False)
+        object.__setattr__(self, "particles", particles)
+        object.__setattr__(self, "t_end", real("SimulationConfig.t_end", self.t_end,
+                                               "a positive finite duration in µs", minimum=0.0, strict=True))
+        object.__setattr__(self, "n_steps", count("SimulationConfig.n_steps", self.n_steps))
+        if not isinstance(self.method, str) or not self.method:
+            raise ConfigError(f"SimulationConfig.method must be the name of a method, got {short_repr(self.method)}.")
+        object.__setattr__(self, "interactions", flag("SimulationConfig.interactions", self.interactions))
+        for name in ("rtol", "atol"):
+            value = real(f"SimulationConfig.{name}", getattr(self, name), "a positive finite tolerance",
+                         minimum=0.0, strict=True)
+            object.__setattr__(self, name, value)
+        if isinstance(self.save_every, str):
+            choice("SimulationConfig.save_every", self.save_every, ("final",))
+        else:
+            object.__setattr__(self, "save_every", count("SimulationConfig.save_every", self.save_every))
+        if self.interactions and len(particles) > 1:
+            _reject_coincident(np.array([p.r for p in particles], dtype=float))
+
+    @property
+    def n_particles(self) -> int:
+        """Number of particles."""
+        return len(self.particles)
+
+    @property
+    def step_size(self) -> float:
+        """Fixed time step h = t_end / n_steps in µs."""
+        return self.t_end / self.n_steps
+
+    @property
+    def save_stride(self) -> int:
+        """Steps between kept states: ``save_every``, or ``n_steps`` when only the final state is kept."""
+        return self.n_steps if self.save_every == "final" else min(int(self.save_every), self.n_steps)
+
+
+def _reject_coincident(positions: np.ndarray) -> None:
+    """Raise ConfigError if two particles start at the same position (Coulomb force undefined)."""
+    _, first, counts = np.unique(positions, axis=0, return_index=True, return_counts=True)
+    if np.any(counts > 1):
+        shared = positions[first[np.argmax(counts > 1)]]
+        indices = np.flatnonzero(np.all(positions == shared, axis=1)).tolist()
+        raise ConfigError(
+            f"SimulationConfig.particles {indices} all start at r = {tuple(shared.tolist())} µm; with "
+            "interactions=True particles must start at distinct positions (the Coulomb force is undefined)."
+        )

@@ -1,0 +1,238 @@
+"""Configuration files: TOML in, plain dictionaries both ways.
+
+A configuration file looks like ``examples/two_particles.toml``::
+
+    t_end = 50.0          # µs
+    n_steps = 4000
+    method = "rk4"        # "euler", "rk4" or "dop853"
+    interactions = true
+    save_every = 1        # keep every state ("final": only the initial and final ones)
+
+    [trap]
+    B0 = 1.0              # T
+    V0 = 0.025            # V
+    d = 500.0             # µm
+    C4 = 1e-3             # optional imperfections: C4, C6, B2 (T/m²), tilt, tilt_azimuth (rad), ellipticity
+    constants = "codata"  # or "report", the report's rounded unit factors
+    # drive = { amplitude = 0.1, omega = 1.39 }   # omega in rad/µs
+
+    [[trap.potentials]]   # user terms, as text; any number of them
+    expression = "C * V0 / d**4 * z**2 * (x**2 + y**2)"    # volts; x, y, z in µm, t in µs
+    parameters = { C = 1e-4, V0 = 0.025, d = 500.0 }
+
+    [[trap.magnetic_fields]]
+    components = ["b * y", "b * x", "0"]                    # tesla
+    parameters = { b = 1e-7 }
+
+    [[particles]]
+    species = "40Ca+"     # or q = 1 (e) and m = 40.077 (u)
+    r = [20.0, 0.0, 20.0] # µm
+    v = [0.0, 25.0, 0.0]  # µm/µs
+
+Values are read as data by the TOML parser and checked field by field;
+expressions are read by trapode's safe parser (:mod:`trapode.setup.expressions`),
+and no text from a file is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .._validate import close_matches, short_repr
+from ..errors import ConfigError
+from .config import SimulationConfig
+from .fields import MagneticField, Potential
+from .particles import Particle
+from .trap import Drive, PenningTrap
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["load_config", "config_from_dict", "config_to_dict", "trap_from_dict", "trap_to_dict"]
+
+_TOP_KEYS = ("trap", "particles", "t_end", "n_steps", "method", "interactions", "rtol", "atol", "save_every")
+_TRAP_NUMBERS = ("B0", "V0", "d", "C4", "C6", "B2", "tilt", "tilt_azimuth", "ellipticity")
+_TRAP_KEYS = (*_TRAP_NUMBERS, "constants", "drive", "potentials", "magnetic_fields")
+_DRIVE_KEYS = ("amplitude", "omega")
+_POTENTIAL_KEYS = ("expression", "parameters")
+_FIELD_KEYS = ("components", "parameters")
+_PARTICLE_KEYS = ("species", "q", "m", "r", "v")
+_REQUIRED_TOP = ("trap", "particles", "t_end", "n_steps")
+
+
+def _check_table(table: Any, allowed: tuple, where: str, source: str, required: tuple = ()) -> None:
+    """Reject a non-table, unknown keys (suggesting a close match) and missing keys."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: {where} must be a table, got {short_repr(table)}.")
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(
+                f"{source}: unknown key {short_repr(key)} in {where}.{close_matches(key, allowed)} "
+                f"Valid keys: {', '.join(allowed)}."
+            )
+    for key in required:
+        if key not in table:
+            raise ConfigError(f"{source}: {where} is missing the required key {key!r}.")
+
+
+def _build(kind, where: str, source: str, *arguments, **fields):
+    """Call a config class, prefixing its error with where the value came from."""
+    try:
+        return kind(*arguments, **fields)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {where}: {error}") from None
+    except TypeError as error:  # e.g. a parameter table whose keys are not names
+        raise ConfigError(f"{source}: {where}: {error}") from None
+
+
+def _array_of_tables(data: dict, key: str, where: str, source: str) -> list:
+    tables = data.get(key, [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{source}: {where} must be an array of tables ([[{where}]]), got {short_repr(tables)}.")
+    return tables
+
+
+def _parameter_table(table: dict, where: str, source: str) -> dict:
+    parameters = table.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise ConfigError(f"{source}: {where}.parameters must be a table of numbers, got {short_repr(parameters)}.")
+    return parameters
+
+
+def trap_from_dict(table: Any, source: str = "configuration", where: str = "trap") -> PenningTrap:
+    """Build a :class:`~trapode.PenningTrap` from plain data (the ``[trap]`` table of a file)."""
+    _check_table(table, _TRAP_KEYS, f"[{where}]", source)
+    drive = None
+    if "drive" in table:
+        _check_table(table["drive"], _DRIVE_KEYS, f"[{where}.drive]", source, required=_DRIVE_KEYS)
+        drive = _build(Drive, f"[{where}.drive]", source, **table["drive"])
+    potentials = []
+    for index, entry in enumerate(_array_of_tables(table, "potentials", "trap.potentials", source)):
+        place = f"trap.potentials[{index}]"
+        _check_table(entry, _POTENTIAL_KEYS, place, source, required=("expression",))
+        potentials.append(_build(Potential, place, source, entry["expression"],
+                                 **_parameter_table(entry, place, source)))
+    fields = []
+    for index, entry in enumerate(_array_of_tables(table, "magnetic_fields", "trap.magnetic_fields", source)):
+        place = f"trap.magnetic_fields[{index}]"
+        _check_table(entry, _FIELD_KEYS, place, source, required=("components",))
+        fields.append(_build(MagneticField, place, source, entry["components"],
+                             **_parameter_table(entry, place, source)))
+    settings = {key: table[key] for key in (*_TRAP_NUMBERS, "constants") if key in table}
+    return _build(PenningTrap, f"[{where}]", source, drive=drive, potentials=potentials, magnetic_fields=fields,
+                  **settings)
+
+
+def config_from_dict(data: Any, source: str = "configuration") -> SimulationConfig:
+    """Build a :class:`~trapode.SimulationConfig` from plain data.
+
+    Parameters
+    ----------
+    data : dict
+        Keys as in a TOML configuration file (see :mod:`trapode.setup.io`).
+    source : str
+        Where the data came from, for error messages.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key (with the closest valid one), a missing key or an
+        invalid value, naming the field.
+    """
+    _check_table(data, _TOP_KEYS, "the top level", source, required=_REQUIRED_TOP)
+    trap = trap_from_dict(data["trap"], source)
+    particles = []
+    for index, table in enumerate(_array_of_tables(data, "particles", "particles", source)):
+        where = f"particles[{index}]"
+        _check_table(table, _PARTICLE_KEYS, where, source, required=("r", "v"))
+        particles.append(_build(Particle, where, source, **table))
+    settings = {key: data[key] for key in _TOP_KEYS if key in data and key not in ("trap", "particles")}
+    config = _build(SimulationConfig, "settings", source, trap=trap, particles=particles, **settings)
+    from ..integrators import get_method  # the registry sits above this layer; checked before any work
+
+    try:
+        get_method(config.method)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    return config
+
+
+def _expression_text(expression: Any, where: str) -> str:
+    """A user expression as text that trapode's parser reads back to the same expression."""
+    if isinstance(expression, str):
+        return expression
+    import sympy as sp
+
+    return sp.sstr(expression, full_prec=True)
+
+
+def trap_to_dict(trap: PenningTrap) -> dict:
+    """Plain-data form of a trap; :func:`trap_from_dict` inverts it exactly."""
+    table: dict[str, Any] = {name: getattr(trap, name) for name in _TRAP_NUMBERS}
+    table["constants"] = trap.constants
+    if trap.drive is not None:
+        table["drive"] = {"amplitude": trap.drive.amplitude, "omega": trap.drive.omega}
+    if trap.potentials:
+        table["potentials"] = [
+            {"expression": _expression_text(p.expression, "Potential"), "parameters": p.parameter_values}
+            for p in trap.potentials
+        ]
+    if trap.magnetic_fields:
+        table["magnetic_fields"] = [
+            {"components": [_expression_text(c, "MagneticField") for c in b.components],
+             "parameters": b.parameter_values}
+            for b in trap.magnetic_fields
+        ]
+    return table
+
+
+def _particle_to_dict(particle: Particle) -> dict:
+    kind = {"species": particle.species} if particle.species else {"q": particle.q, "m": particle.m}
+    return {**kind, "r": list(particle.r), "v": list(particle.v)}
+
+
+def config_to_dict(config: SimulationConfig) -> dict:
+    """Plain-data form of a configuration; :func:`config_from_dict` inverts it exactly."""
+    data = {
+        "t_end": config.t_end,
+        "n_steps": config.n_steps,
+        "method": config.method,
+        "interactions": config.interactions,
+        "rtol": config.rtol,
+        "atol": config.atol,
+        "trap": trap_to_dict(config.trap),
+        "save_every": config.save_every,
+        "particles": [_particle_to_dict(p) for p in config.particles],
+    }
+    return data
+
+
+def load_config(path) -> SimulationConfig:
+    """Read a :class:`~trapode.SimulationConfig` from a TOML file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Raises
+    ------
+    ConfigError
+        For a TOML syntax error (with its line and column), an unknown or
+        misspelt key (with the closest valid one), or an invalid value.
+    FileNotFoundError
+        If there is no such file.
+
+    Examples
+    --------
+    >>> import trapode
+    >>> config = trapode.load_config("examples/two_particles.toml")  # doctest: +SKIP
+    """
+    with open(path, "rb") as file:
+        try:
+            data = tomllib.load(file)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    return config_from_dict(data, source=str(path))
