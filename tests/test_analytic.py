@@ -66,8 +66,9 @@ def test_tilted_and_elliptic_traps_are_solved_by_the_matrix_exponential(tilt, az
     trap = trapode.PenningTrap(tilt=tilt, tilt_azimuth=azimuth, ellipticity=ellipticity)
     t = np.linspace(0, 30, 61)
     r, v = trapode.analytic_solution(trap, particle, t, velocity=True)
-    A = linear_matrix(particle.q / particle.m, tilted_elliptic_hessian(0.025, 500.0, ellipticity),
-                      tilted_field(1.0, tilt, azimuth))
+    A = linear_matrix(
+        particle.q / particle.m, tilted_elliptic_hessian(0.025, 500.0, ellipticity), tilted_field(1.0, tilt, azimuth)
+    )
     expected = np.array([expm(A * time) @ np.array([*particle.r, *particle.v]) for time in t])
     np.testing.assert_allclose(r, expected[:, :3], rtol=0, atol=1e-10 * np.abs(expected[:, :3]).max())
     np.testing.assert_allclose(v, expected[:, 3:], rtol=0, atol=1e-10 * np.abs(expected[:, 3:]).max())
@@ -87,9 +88,11 @@ def test_unbounded_motion_matches_dop853(trap):
 
 @pytest.mark.parametrize(
     "change, match",
-    [({"drive": trapode.Drive(0.1, 1.0)}, "only for a static trap whose fields are linear"),
-     ({"C4": 1e-3}, r"terms \[.*'multipole'"),
-     ({"B2": 1.0}, "bottle")],
+    [
+        ({"drive": trapode.Drive(0.1, 1.0)}, "only for a static trap whose fields are linear"),
+        ({"C4": 1e-3}, r"terms \[.*'multipole'"),
+        ({"B2": 1.0}, "bottle"),
+    ],
 )
 def test_traps_without_an_exact_solution_are_refused(trap, particle_1, change, match):
     with pytest.raises(trapode.ConfigError, match=match):

@@ -37,7 +37,7 @@ def test_error_plot_needs_a_closed_form(saved_run, capsys):
 def test_convergence_command_prints_the_rates(capsys):
     assert cli.main(["convergence", "--n-steps", "4000", "8000", "16000"]) == 0
     out = capsys.readouterr().out
-    rates = [line for line in out.splitlines() if line.strip().startswith("rate")][0].split()[1:]
+    rates = next(line for line in out.splitlines() if line.strip().startswith("rate")).split()[1:]
     assert 1.3 < float(rates[0]) < 1.6 and abs(float(rates[1]) - 4.0) < 0.02
 
 
@@ -52,9 +52,10 @@ def test_info_prints_fields_equations_and_frequencies(capsys):
 
 
 def test_info_prints_once_per_species_not_once_per_particle(tmp_path, capsys):
-    ions = "\n".join(f"[[particles]]\nspecies = \"40Ca+\"\nr = [{k}.0, 0.0, 1.0]\nv = [0.0, 1.0, 0.0]\n"
-                     for k in range(1, 31))
-    pbar = "[[particles]]\nspecies = \"9Be+\"\nr = [0.0, 5.0, 0.0]\nv = [1.0, 0.0, 0.0]\n"
+    ions = "\n".join(
+        f'[[particles]]\nspecies = "40Ca+"\nr = [{k}.0, 0.0, 1.0]\nv = [0.0, 1.0, 0.0]\n' for k in range(1, 31)
+    )
+    pbar = '[[particles]]\nspecies = "9Be+"\nr = [0.0, 5.0, 0.0]\nv = [1.0, 0.0, 0.0]\n'
     path = tmp_path / "cloud.toml"
     path.write_text(f"t_end = 1.0\nn_steps = 10\n[trap]\nB0 = 1.0\n{ions}{pbar}", encoding="utf-8")
     assert cli.main(["info", str(path)]) == 0
@@ -116,14 +117,23 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
 
 @pytest.mark.parametrize(
     "script, expected",
-    [("single_particle.py", "rk4: largest relative error over 50 µs = "), ("two_particles.py", "moves the final")],
+    [
+        ("single_particle.py", "rk4: largest relative error over 50 µs = "),
+        ("two_particles.py", "moves the final"),
+        ("real_trap.py", "ratio"),
+    ],
 )
 def test_examples_run_as_they_stand(script, expected, tmp_path, examples_dir):
     import subprocess
     import sys
 
-    target = tmp_path / ("figure.png" if script == "single_particle.py" else "figures")
-    completed = subprocess.run([sys.executable, str(examples_dir / script), str(target)], capture_output=True,
-                               text=True, check=True, cwd=tmp_path)
+    target = tmp_path / ("figures" if script == "two_particles.py" else "figure.png")
+    completed = subprocess.run(
+        [sys.executable, str(examples_dir / script), str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
     assert expected in completed.stdout
     assert target.exists()

@@ -17,10 +17,10 @@ def python_blocks(text):
     lines = text.splitlines()
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if not (stripped.endswith("::") and not stripped.startswith("..") or stripped == ".. code-block:: python"):
+        if not ((stripped.endswith("::") and not stripped.startswith("..")) or stripped == ".. code-block:: python"):
             continue
         body = []
-        for following in lines[index + 1:]:
+        for following in lines[index + 1 :]:
             if following.strip() and not following.startswith(" "):
                 break
             body.append(following)
@@ -47,7 +47,7 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
     registered = set(METHODS)
     try:
         for code in python_blocks(page.read_text(encoding="utf-8")):
-            exec(compile(code, f"{page.name}", "exec"), namespace)  # noqa: S102 - the project's own documentation
+            exec(compile(code, f"{page.name}", "exec"), namespace)
     finally:
         for name in set(METHODS) - registered:
             del METHODS[name]

@@ -30,13 +30,22 @@ def test_ideal_trap_frequencies_are_the_closed_forms(constants):
     assert f.nu_plus == pytest.approx(plus / (2 * math.pi) * 1e6, rel=1e-15)
     if constants == "report":  # SPEC.md quotes these to four decimals
         assert (round(f.omega_c, 4), round(f.omega_z, 4), round(f.omega_plus, 4), round(f.omega_minus, 4)) == (
-            2.4075, 0.6939, 2.3030, 0.1045)
+            2.4075,
+            0.6939,
+            2.3030,
+            0.1045,
+        )
 
 
 @pytest.mark.parametrize(
     "name, V0, B0",
-    [("antiproton", -0.025, 1.0), ("electron", -10.0, 5.36), ("positron", 10.0, 5.36), ("40Ca2+", 0.025, 1.0),
-     ("9Be+", 0.025, -2.0)],
+    [
+        ("antiproton", -0.025, 1.0),
+        ("electron", -10.0, 5.36),
+        ("positron", 10.0, 5.36),
+        ("40Ca2+", 0.025, 1.0),
+        ("9Be+", 0.025, -2.0),
+    ],
 )
 def test_every_charge_sign_gives_positive_ordered_frequencies(name, V0, B0):
     particle = Particle(species=name)
@@ -56,14 +65,16 @@ def test_an_antiproton_in_a_negative_trap_does_not_warn(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, trapode.ConfinementWarning)]
 
 
-@pytest.mark.parametrize("tilt, azimuth, ellipticity", [(0.01, 0.0, 0.002), (0.2, 1.1, 0.0), (0.0, 0.0, 0.05),
-                                                        (0.3, -0.4, 0.1)])
+@pytest.mark.parametrize(
+    "tilt, azimuth, ellipticity", [(0.01, 0.0, 0.002), (0.2, 1.1, 0.0), (0.0, 0.0, 0.05), (0.3, -0.4, 0.1)]
+)
 def test_tilted_and_elliptic_frequencies_are_the_eigenvalues(tilt, azimuth, ellipticity):
     particle = Particle(species="40Ca+")
     trap = PenningTrap(tilt=tilt, tilt_azimuth=azimuth, ellipticity=ellipticity)
     f = trap.frequencies(particle)
-    A = linear_matrix(particle.q / particle.m, tilted_elliptic_hessian(0.025, 500.0, ellipticity),
-                      tilted_field(1.0, tilt, azimuth))
+    A = linear_matrix(
+        particle.q / particle.m, tilted_elliptic_hessian(0.025, 500.0, ellipticity), tilted_field(1.0, tilt, azimuth)
+    )
     omegas = np.sort(np.abs(np.linalg.eigvals(A).imag))[::2]  # each ω appears as ±iω
     assert sorted([f.omega_plus, f.omega_z, f.omega_minus]) == pytest.approx(omegas, rel=1e-9)
     # Brown–Gabrielse invariance theorem.

@@ -23,8 +23,9 @@ def test_kept_states_are_those_of_the_full_run_and_escapes_are_exact(trap, metho
     # Fired along z from near the centre: axial amplitudes vz/ωz of 14 to 290 µm against d = 150 µm.
     weak = dataclasses.replace(trap, d=150.0, V0=0.025 * (150.0 / 500.0) ** 2)  # the same ωz as the report's
     ions = [trapode.Particle(q=1, m=40.077, r=(5, 0, 0), v=(0, 3, vz)) for vz in (10, 40, 80, 110, 130, 200)]
-    config = trapode.SimulationConfig(trap=weak, particles=ions, t_end=20.0, n_steps=1000, method=method,
-                                      interactions=False)
+    config = trapode.SimulationConfig(
+        trap=weak, particles=ions, t_end=20.0, n_steps=1000, method=method, interactions=False
+    )
     full = trapode.simulate(config)
     part = trapode.simulate(dataclasses.replace(config, save_every=save_every))
     steps = saved_steps(1000, 1000 if save_every == "final" else save_every)
@@ -41,8 +42,7 @@ def test_kept_states_are_those_of_the_full_run_and_escapes_are_exact(trap, metho
 
 
 def test_final_keeps_the_first_and_last_state(trap, particle_1):
-    config = trapode.SimulationConfig(trap=trap, particles=[particle_1], t_end=50.0, n_steps=4000,
-                                      save_every="final")
+    config = trapode.SimulationConfig(trap=trap, particles=[particle_1], t_end=50.0, n_steps=4000, save_every="final")
     result = trapode.simulate(config)
     assert result.t.tolist() == [0.0, 50.0] and result.r.shape == (2, 1, 3)
     full = trapode.simulate(dataclasses.replace(config, save_every=1))

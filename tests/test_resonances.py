@@ -64,8 +64,18 @@ def test_averaged_sweeps_are_drawn_with_an_error_band(trap):
     matplotlib.use("Agg")
     from trapode.plotting import plot_fraction_trapped
 
-    runs = [trapode.sweep(trap, trapode.random_particles(10, trap, seed=seed), [0.4], [1.3, 1.39, 1.5],
-                          t_end=50.0, n_steps=500, progress=False) for seed in (1, 2, 3)]
+    runs = [
+        trapode.sweep(
+            trap,
+            trapode.random_particles(10, trap, seed=seed),
+            [0.4],
+            [1.3, 1.39, 1.5],
+            t_end=50.0,
+            n_steps=500,
+            progress=False,
+        )
+        for seed in (1, 2, 3)
+    ]
     ax = plot_fraction_trapped(runs)
     mean = np.mean([run.fraction_trapped[0] for run in runs], axis=0)
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), mean)
@@ -76,17 +86,48 @@ def test_averaged_sweeps_are_drawn_with_an_error_band(trap):
 def test_command_line_sweep_writes_csv_and_finds_resonances(tmp_path, capsys):
     output = tmp_path / "scan.csv"
     figure = tmp_path / "scan.png"
-    status = cli.main([
-        "sweep", "--amplitudes", "0.4", "--omega-min", "1.2", "--omega-max", "1.6", "--omega-step", "0.1",
-        "--ions", "10", "--t-end", "50", "--n-steps", "500", "--quiet", "--output", str(output),
-        "--plot", str(figure), "--checkpoint", str(tmp_path / "scan.db"), "--find-resonances", "--tolerance", "0.05",
-    ])
+    status = cli.main(
+        [
+            "sweep",
+            "--amplitudes",
+            "0.4",
+            "--omega-min",
+            "1.2",
+            "--omega-max",
+            "1.6",
+            "--omega-step",
+            "0.1",
+            "--ions",
+            "10",
+            "--t-end",
+            "50",
+            "--n-steps",
+            "500",
+            "--quiet",
+            "--output",
+            str(output),
+            "--plot",
+            str(figure),
+            "--checkpoint",
+            str(tmp_path / "scan.db"),
+            "--find-resonances",
+            "--tolerance",
+            "0.05",
+        ]
+    )
     assert status == 0
     lines = output.read_text().splitlines()
     assert lines[0] == "omega_rad_per_us,fraction_f=0.4" and len(lines) == 6
     trap = trapode.PenningTrap()
-    expected = trapode.sweep(trap, trapode.random_particles(10, trap, seed=2022), [0.4], [1.2, 1.3, 1.4, 1.5, 1.6],
-                             t_end=50.0, n_steps=500, progress=False)
+    expected = trapode.sweep(
+        trap,
+        trapode.random_particles(10, trap, seed=2022),
+        [0.4],
+        [1.2, 1.3, 1.4, 1.5, 1.6],
+        t_end=50.0,
+        n_steps=500,
+        progress=False,
+    )
     assert [float(line.split(",")[1]) for line in lines[1:]] == pytest.approx(expected.fraction_trapped[0])
     assert "nearest prediction" in capsys.readouterr().out
     assert figure.stat().st_size > 0

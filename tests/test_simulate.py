@@ -16,7 +16,9 @@ def test_result_shapes_and_times(trap, particle_1, particle_2):
     config = SimulationConfig(trap=trap, particles=[particle_1, particle_2], t_end=50.0, n_steps=4000)
     result = trapode.simulate(config)
     assert result.t.shape == (4001,) and result.r.shape == (4001, 2, 3) and result.v.shape == (4001, 2, 3)
-    assert result.t[0] == 0.0 and result.t[-1] == 50.0 and result.t[1] == 50.0 / 4000 and result.t[7] == 7 * (50.0 / 4000)
+    assert (
+        result.t[0] == 0.0 and result.t[-1] == 50.0 and result.t[1] == 50.0 / 4000 and result.t[7] == 7 * (50.0 / 4000)
+    )
     np.testing.assert_array_equal(result.r[0], [particle_1.r, particle_2.r])
     np.testing.assert_array_equal(result.v[0], [particle_1.v, particle_2.v])
     assert result.trapped.tolist() == [True, True] and np.isnan(result.escape_time).all()
@@ -37,9 +39,18 @@ def test_fixed_step_methods_match_textbook_steps(method, drive, constants, trap,
     trap = dataclasses.replace(trap, drive=drive, constants=constants)
     config = SimulationConfig(trap=trap, particles=particles, t_end=2.0, n_steps=25, method=method)
     expected = integrate(
-        method, 2.0, 25, [p.r for p in particles], [p.v for p in particles],
-        [p.q for p in particles], [p.m for p in particles], B0=trap.B0, V0=trap.V0, d=trap.d,
-        f=drive.amplitude if drive else 0.0, omega_v=drive.omega if drive else 0.0,
+        method,
+        2.0,
+        25,
+        [p.r for p in particles],
+        [p.v for p in particles],
+        [p.q for p in particles],
+        [p.m for p in particles],
+        B0=trap.B0,
+        V0=trap.V0,
+        d=trap.d,
+        f=drive.amplitude if drive else 0.0,
+        omega_v=drive.omega if drive else 0.0,
         units=CODATA if constants == "codata" else REPORT,
     )
     np.testing.assert_allclose(trapode.simulate(config).r, expected, rtol=1e-12, atol=1e-12)
@@ -66,8 +77,11 @@ def test_rk4_max_relative_error_at_4000_steps(trap, particle_1, constants):
 @pytest.mark.parametrize(
     "name, B0, V0, t_end, n_steps",
     # ω+ h ≈ 0.01 for each: the antiproton turns at 96 rad/µs, the electron at 1.8e5, Ca²⁺ at 4.7.
-    [("antiproton", 1.0, -0.025, 2.0, 20000), ("electron", 1.0, -0.025, 1e-3, 20000),
-     ("40Ca2+", 1.0, 0.025, 50.0, 20000)],
+    [
+        ("antiproton", 1.0, -0.025, 2.0, 20000),
+        ("electron", 1.0, -0.025, 1e-3, 20000),
+        ("40Ca2+", 1.0, 0.025, 50.0, 20000),
+    ],
 )
 def test_rk4_equals_the_closed_form_for_every_charge(name, B0, V0, t_end, n_steps):
     """Antiproton, electron and a doubly charged ion as for Ca⁺: RK4 converges on the closed form."""
@@ -93,8 +107,9 @@ def test_a_tilted_elliptic_trap_follows_the_matrix_exponential(tilt, azimuth, el
     particle = Particle(species="40Ca+", r=(20, 0, 20), v=(0, 25, 0))
     trap = trapode.PenningTrap(tilt=tilt, tilt_azimuth=azimuth, ellipticity=ellipticity)
     result = trapode.simulate(single_config(trap, particle, n_steps=20000, t_end=50.0, save_every=100))
-    A = linear_matrix(particle.q / particle.m, tilted_elliptic_hessian(0.025, 500.0, ellipticity),
-                      tilted_field(1.0, tilt, azimuth))
+    A = linear_matrix(
+        particle.q / particle.m, tilted_elliptic_hessian(0.025, 500.0, ellipticity), tilted_field(1.0, tilt, azimuth)
+    )
     y0 = np.array([*particle.r, *particle.v])
     exact = np.array([expm(A * t) @ y0 for t in result.t])[:, :3]
     assert trapode.relative_error(result.r[:, 0], exact).max() < 1e-7
@@ -182,7 +197,9 @@ def test_escape_time_is_first_sample_outside(trap):
 def test_non_finite_state_stops_with_step_time_particle_and_partial_result(trap, particle_1):
     runaway = Particle(q=1, m=40.077, r=(1, 0, 0), v=(1e308, 0, 0))
     config = SimulationConfig(trap=trap, particles=[particle_1, runaway], t_end=1.0, n_steps=10, interactions=False)
-    with pytest.raises(trapode.NonFiniteStateError, match=r"particle 1 became non-finite at step 1 \(t = 0\.1 µs\)") as caught:
+    with pytest.raises(
+        trapode.NonFiniteStateError, match=r"particle 1 became non-finite at step 1 \(t = 0\.1 µs\)"
+    ) as caught:
         trapode.simulate(config)
     error = caught.value
     assert (error.step, error.time, error.particle) == (1, 0.1, 1)
@@ -200,8 +217,11 @@ def test_failing_reference_method_reports_where_it_stopped(trap, particle_1):
     config = SimulationConfig(
         trap=trap, particles=[particle_1, runaway], t_end=1.0, n_steps=10, interactions=False, method="dop853"
     )
-    with pytest.raises(trapode.IntegrationError, match=r"'dop853' stopped before step 1 \(t = 0\.1 µs\) "
-                       r"\(particle 1 has a non-finite acceleration\)") as caught:
+    with pytest.raises(
+        trapode.IntegrationError,
+        match=r"'dop853' stopped before step 1 \(t = 0\.1 µs\) "
+        r"\(particle 1 has a non-finite acceleration\)",
+    ) as caught:
         trapode.simulate(config)
     assert (caught.value.step, caught.value.particle) == (1, 1)
     assert caught.value.result.r.shape == (1, 2, 3)  # the initial state, all there is
@@ -222,8 +242,14 @@ def test_threaded_coulomb_sum_matches_the_serial_one(method, trap):
     class Threaded(ParticleSystem):
         coulomb = COULOMB_THREADED
 
-    threaded = METHODS[method].integrate(Threaded(**{f: getattr(system, f) for f in (
-        "trap", "positions", "velocities", "charge", "mass", "interactions")}), 5.0, 50, 1)
+    threaded = METHODS[method].integrate(
+        Threaded(
+            **{f: getattr(system, f) for f in ("trap", "positions", "velocities", "charge", "mass", "interactions")}
+        ),
+        5.0,
+        50,
+        1,
+    )
     # Another summation order, amplified by 50 steps of 61 interacting ions: agreement to 1e-10.
     np.testing.assert_allclose(threaded.r, serial.r, rtol=1e-10, atol=1e-10)
 

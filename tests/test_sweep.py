@@ -1,7 +1,6 @@
 """Resonance sweeps: correctness, batching, executors, retries, checkpoints, progress."""
 
 import concurrent.futures
-from concurrent.futures.process import BrokenProcessPool
 import dataclasses
 import os
 import signal
@@ -10,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pytest
@@ -33,8 +33,11 @@ def test_sweep_matches_separate_simulations(trap, ions):
     for ia, amplitude in enumerate(amplitudes):
         for iw, omega in enumerate(omegas):
             config = trapode.SimulationConfig(
-                trap=dataclasses.replace(trap, drive=trapode.Drive(amplitude, omega)), particles=ions,
-                t_end=40.0, n_steps=400, interactions=True,
+                trap=dataclasses.replace(trap, drive=trapode.Drive(amplitude, omega)),
+                particles=ions,
+                t_end=40.0,
+                n_steps=400,
+                interactions=True,
             )
             np.testing.assert_array_equal(result.trapped[ia, iw], trapode.simulate(config).trapped)
     np.testing.assert_array_equal(result.fraction_trapped, result.trapped.mean(axis=2))
@@ -46,11 +49,13 @@ def test_results_do_not_depend_on_batching(trap, ions, interactions):
     grid = dict(amplitudes=[0.4, 0.7], omegas=np.linspace(0.6, 2.3, 7), interactions=interactions, **SMALL)
     reference = trapode.sweep(trap, ions, batch_size=1, **grid)
     for batch_size in (3, 14):
-        np.testing.assert_array_equal(trapode.sweep(trap, ions, batch_size=batch_size, **grid).trapped,
-                                      reference.trapped)
+        np.testing.assert_array_equal(
+            trapode.sweep(trap, ions, batch_size=batch_size, **grid).trapped, reference.trapped
+        )
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        np.testing.assert_array_equal(trapode.sweep(trap, ions, executor=pool, batch_size=2, **grid).trapped,
-                                      reference.trapped)
+        np.testing.assert_array_equal(
+            trapode.sweep(trap, ions, executor=pool, batch_size=2, **grid).trapped, reference.trapped
+        )
 
 
 @pytest.mark.slow
@@ -65,16 +70,41 @@ def test_process_pool_gives_the_local_result(trap, ions):
 def test_dask_local_cluster_gives_the_local_result(trap, ions, tmp_path):
     distributed = pytest.importorskip("distributed")
     grid = dict(amplitudes=[0.1, 0.7], omegas=np.linspace(0.6, 2.3, 6), interactions=True, **SMALL)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster) as client:
             remote = trapode.sweep(trap, ions, executor=client, **grid)
         # The command line's --scheduler reaches the same cluster by its address.
         csv = tmp_path / "scan.csv"
-        status = cli.main(["sweep", "--scheduler", cluster.scheduler_address, "--quiet", "--output", str(csv),
-                           "--ions", "12", "--seed", "11", "--amplitudes", "0.1", "0.7", "--omega-min", "0.6",
-                           "--omega-max", "2.3", "--omega-step", str(1.7 / 5), "--t-end", "40", "--n-steps", "400",
-                           "--interactions"])
+        status = cli.main(
+            [
+                "sweep",
+                "--scheduler",
+                cluster.scheduler_address,
+                "--quiet",
+                "--output",
+                str(csv),
+                "--ions",
+                "12",
+                "--seed",
+                "11",
+                "--amplitudes",
+                "0.1",
+                "0.7",
+                "--omega-min",
+                "0.6",
+                "--omega-max",
+                "2.3",
+                "--omega-step",
+                str(1.7 / 5),
+                "--t-end",
+                "40",
+                "--n-steps",
+                "400",
+                "--interactions",
+            ]
+        )
     local = trapode.sweep(trap, ions, **grid)
     np.testing.assert_array_equal(remote.trapped, local.trapped)
     assert status == 0
@@ -133,8 +163,16 @@ def test_checkpoint_resumes_without_recomputing(trap, ions, tmp_path):
     np.testing.assert_array_equal(again.trapped, first.trapped)
     # A wider grid computes only the new runs.
     wider = FlakyExecutor([])
-    trapode.sweep(trap, ions, checkpoint=path, executor=wider, amplitudes=[0.1, 0.7], omegas=[0.7, 1.39, 2.2],
-                  batch_size=1, **SMALL)
+    trapode.sweep(
+        trap,
+        ions,
+        checkpoint=path,
+        executor=wider,
+        amplitudes=[0.1, 0.7],
+        omegas=[0.7, 1.39, 2.2],
+        batch_size=1,
+        **SMALL,
+    )
     assert wider.submissions == 2
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT COUNT(*) FROM runs").fetchone() == (6,)
@@ -144,8 +182,9 @@ def test_checkpoint_with_other_settings_is_refused(trap, ions, tmp_path):
     path = tmp_path / "scan.db"
     trapode.sweep(trap, ions, amplitudes=[0.1], omegas=[1.0], checkpoint=path, **SMALL)
     with pytest.raises(ConfigError, match=r"was made with other settings \(n_steps: 400 there, 500 here\)"):
-        trapode.sweep(trap, ions, amplitudes=[0.1], omegas=[1.0], checkpoint=path, t_end=40.0, n_steps=500,
-                      progress=False)
+        trapode.sweep(
+            trap, ions, amplitudes=[0.1], omegas=[1.0], checkpoint=path, t_end=40.0, n_steps=500, progress=False
+        )
     with pytest.raises(ConfigError, match=r"other settings \(ions differs\)"):
         trapode.sweep(trap, ions[:5], amplitudes=[0.1], omegas=[1.0], checkpoint=path, **SMALL)
 
@@ -186,8 +225,9 @@ def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
         assert 3 <= connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0] < 40
     trap = trapode.PenningTrap()
     ions = trapode.random_particles(60, trap, seed=3)
-    grid = dict(amplitudes=[0.4], omegas=np.linspace(0.5, 2.4, 40), t_end=100.0, n_steps=4000, interactions=True,
-                progress=False)
+    grid = dict(
+        amplitudes=[0.4], omegas=np.linspace(0.5, 2.4, 40), t_end=100.0, n_steps=4000, interactions=True, progress=False
+    )
     resumed = trapode.sweep(trap, ions, checkpoint=path, **grid)
     np.testing.assert_array_equal(resumed.trapped, trapode.sweep(trap, ions, **grid).trapped)
 
@@ -197,7 +237,10 @@ def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
     [
         ({"omegas": []}, r"omegas must be a non-empty 1-D sequence"),
         ({"omegas": [1.0, float("nan")]}, r"omegas must be finite, got \[1\.0, nan\]"),
-        ({"omegas": [1.0, 0.0, -2.0]}, r"omegas must all be > 0 \(angular frequencies in rad/µs\), got \[0\.0, -2\.0\]"),
+        (
+            {"omegas": [1.0, 0.0, -2.0]},
+            r"omegas must all be > 0 \(angular frequencies in rad/µs\), got \[0\.0, -2\.0\]",
+        ),
         ({"amplitudes": [0.1, -0.4]}, r"amplitudes must all be ≥ 0 \(relative amplitudes\), got \[-0\.4\]"),
         ({"amplitudes": "0.1"}, r"amplitudes must be"),
         ({"n_steps": 0}, r"n_steps must be an integer ≥ 1, got 0"),
@@ -257,8 +300,7 @@ def test_run_batch_is_a_plain_function_of_its_batch(trap, ions):
     import pickle
 
     result = trapode.sweep(trap, ions, [0.7], [1.39], **SMALL)
-    from trapode.sweep import _Batch  # noqa: PLC2701 - the task payload is private, its pickling is the contract
-
+    from trapode.sweep import _Batch
     from trapode.system import ParticleSystem
 
     driven = dataclasses.replace(trap, drive=trapode.Drive(0.0, 1.0))

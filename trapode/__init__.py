@@ -19,6 +19,8 @@ The public namespace is small; everything in it is documented in its module:
 Units: µm, µs, u and e inside; tesla and volt at the edges (:mod:`trapode.units`).
 """
 
+from __future__ import annotations
+
 __version__ = "0.2.0"
 
 from . import units
@@ -96,7 +98,7 @@ __all__ = [
 ]
 
 
-def equations_of_motion(trap=None, n_particles=1, interactions=False):
+def equations_of_motion(trap: PenningTrap | None = None, n_particles: int = 1, interactions: bool = False) -> list:
     """The equations of motion as SymPy derives them; see :func:`trapode.physics.model.equations_of_motion`.
 
     Imports SymPy on first use.

@@ -19,15 +19,15 @@ import numpy as np
 from .errors import ConfigError
 
 __all__ = [
-    "short_repr",
-    "real",
-    "count",
-    "flag",
-    "vector3",
     "choice",
     "close_matches",
+    "count",
+    "flag",
     "instance",
+    "real",
     "sequence_of",
+    "short_repr",
+    "vector3",
 ]
 
 _MAX_REPR = 80
@@ -37,10 +37,10 @@ def short_repr(value: Any) -> str:
     """``repr(value)``, cut to about 80 characters, so that a huge value is never echoed whole."""
     try:
         text = repr(value)
-    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the real error
+    except Exception:
         text = f"<{type(value).__name__} object>"
     if len(text) > _MAX_REPR:
-        text = f"{text[:_MAX_REPR - 20]}...{text[-12:]} ({len(text)} characters)"
+        text = f"{text[: _MAX_REPR - 20]}...{text[-12:]} ({len(text)} characters)"
     return text
 
 
@@ -63,8 +63,15 @@ def _as_real(name: str, value: Any, expected: str) -> float:
     return number
 
 
-def real(name: str, value: Any, expected: str, *, minimum: float | None = None, strict: bool = False,
-         maximum: float | None = None) -> float:
+def real(
+    name: str,
+    value: Any,
+    expected: str,
+    *,
+    minimum: float | None = None,
+    strict: bool = False,
+    maximum: float | None = None,
+) -> float:
     """A finite real number as a float, optionally bounded.
 
     Parameters

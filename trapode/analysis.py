@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .analytic import analytic_solution
 from .errors import ConfigError
+from .setup.config import SimulationConfig
 from .simulation import simulate
 
-__all__ = ["relative_error", "max_error", "convergence_rate", "convergence_study", "ConvergenceStudy"]
+__all__ = ["ConvergenceStudy", "convergence_rate", "convergence_study", "max_error", "relative_error"]
 
 
-def relative_error(numeric, exact):
+def relative_error(numeric: ArrayLike, exact: ArrayLike) -> np.ndarray:
     """Relative error ``|r_i − r_exact(t_i)| / |r_exact(t_i)|`` at every time.
 
     Parameters
@@ -40,7 +43,7 @@ def relative_error(numeric, exact):
     return np.linalg.norm(numeric - exact, axis=-1) / np.linalg.norm(exact, axis=-1)
 
 
-def max_error(numeric, exact):
+def max_error(numeric: ArrayLike, exact: ArrayLike) -> float:
     """Largest absolute error ``Δmax = max_i |r_exact(t_i) − r_i|`` (SPEC.md).
 
     Parameters
@@ -64,14 +67,14 @@ def max_error(numeric, exact):
     return float(np.max(np.linalg.norm(numeric - exact, axis=-1)))
 
 
-def _check_same_shape(numeric, exact):
+def _check_same_shape(numeric: np.ndarray, exact: np.ndarray) -> None:
     if numeric.shape != exact.shape or numeric.ndim == 0 or numeric.shape[-1] != 3:
         raise ConfigError(
             f"numeric and exact must have the same shape (..., 3), got {numeric.shape} and {exact.shape}."
         )
 
 
-def convergence_rate(step_sizes, max_errors):
+def convergence_rate(step_sizes: ArrayLike, max_errors: ArrayLike) -> float:
     """Observed order of convergence, averaged over successive refinements.
 
     ``r = 1/(K−1) Σ_{k=2..K} log(Δmax_k / Δmax_{k−1}) / log(h_k / h_{k−1})``,
@@ -135,7 +138,7 @@ class ConvergenceStudy:
         per time and particle.
     """
 
-    config: object
+    config: SimulationConfig
     methods: tuple
     n_steps: tuple
     reference: str
@@ -145,23 +148,26 @@ class ConvergenceStudy:
     times: dict
     relative_errors: dict
 
-    def table(self):
+    def table(self) -> str:
         """The Δmax table and the rates as aligned text."""
         header = f"{'n':>8} {'h (µs)':>12} " + " ".join(f"{'Δmax ' + m + ' (µm)':>20}" for m in self.methods)
         lines = [f"Convergence against the {self.reference} solution, t_end = {self.config.t_end:g} µs", header]
         for k, n in enumerate(self.n_steps):
             errors = " ".join(f"{self.max_errors[j, k]:>20.6e}" for j in range(len(self.methods)))
             lines.append(f"{n:>8d} {self.step_sizes[k]:>12.6g} {errors}")
-        lines.append(
-            f"{'rate':>8} {'':>12} " + " ".join(f"{self.rates[m]:>20.4f}" for m in self.methods)
-        )
+        lines.append(f"{'rate':>8} {'':>12} " + " ".join(f"{self.rates[m]:>20.4f}" for m in self.methods))
         return "\n".join(lines)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.table()
 
 
-def convergence_study(config, methods=("euler", "rk4"), n_steps=(4000, 8000, 16000, 32000), reference="analytic"):
+def convergence_study(
+    config: SimulationConfig,
+    methods: Iterable[str] = ("euler", "rk4"),
+    n_steps: Iterable[int] = (4000, 8000, 16000, 32000),
+    reference: str = "analytic",
+) -> ConvergenceStudy:
     """Run ``methods`` at each step count and measure their errors.
 
     Parameters
@@ -202,11 +208,15 @@ def convergence_study(config, methods=("euler", "rk4"), n_steps=(4000, 8000, 160
             f"reference='analytic' needs exactly one particle, got {config.n_particles}; use reference='dop853'."
         )
     max_errors = np.empty((len(methods), len(n_steps)))
+    times: dict[int, np.ndarray]
+    relative_errors: dict[tuple[str, int], np.ndarray]
     times, relative_errors = {}, {}
     for k, n in enumerate(n_steps):
         # Every state is compared, so every state is kept.
-        runs = {method: simulate(dataclasses.replace(config, method=method, n_steps=n, save_every=1))
-                for method in (*methods, *(() if reference == "analytic" else (reference,)))}
+        runs = {
+            method: simulate(dataclasses.replace(config, method=method, n_steps=n, save_every=1))
+            for method in (*methods, *(() if reference == "analytic" else (reference,)))
+        }
         t = runs[methods[0]].t
         if reference == "analytic":
             exact = analytic_solution(config.trap, config.particles[0], t)[:, np.newaxis, :]
@@ -220,6 +230,13 @@ def convergence_study(config, methods=("euler", "rk4"), n_steps=(4000, 8000, 160
     step_sizes = np.array([config.t_end / n for n in n_steps])
     rates = {method: convergence_rate(step_sizes, max_errors[j]) for j, method in enumerate(methods)}
     return ConvergenceStudy(
-        config=config, methods=methods, n_steps=n_steps, reference=reference, step_sizes=step_sizes,
-        max_errors=max_errors, rates=rates, times=times, relative_errors=relative_errors,
+        config=config,
+        methods=methods,
+        n_steps=n_steps,
+        reference=reference,
+        step_sizes=step_sizes,
+        max_errors=max_errors,
+        rates=rates,
+        times=times,
+        relative_errors=relative_errors,
     )

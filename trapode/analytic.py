@@ -10,9 +10,10 @@ motion is the linear system's matrix exponential (:func:`trapode.linear.linear_m
 from __future__ import annotations
 
 import cmath
-from typing import NamedTuple
+from typing import Literal, NamedTuple, overload
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .compile import closed_form_module, model_module
 from .errors import ConfigError
@@ -21,7 +22,7 @@ from .setup.fields import BuiltinTerm
 from .setup.particles import Particle
 from .setup.trap import PenningTrap
 
-__all__ = ["analytic_solution", "is_ideal", "RadialAmplitudes", "radial_amplitudes"]
+__all__ = ["RadialAmplitudes", "analytic_solution", "is_ideal", "radial_amplitudes"]
 
 _IDEAL = {BuiltinTerm("quadrupole").key, BuiltinTerm("uniform_field").key}
 
@@ -50,7 +51,21 @@ def _check(trap: object, particle: object) -> None:
         raise ConfigError(f"particle must be a trapode.Particle, got {particle!r}.")
 
 
-def analytic_solution(trap: PenningTrap, particle: Particle, t, velocity: bool = False):
+@overload
+def analytic_solution(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: Literal[False] = False
+) -> np.ndarray: ...
+@overload
+def analytic_solution(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: Literal[True]
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def analytic_solution(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
+def analytic_solution(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Exact position of a single particle in a static trap without higher-order terms.
 
     For the ideal trap, the closed form ``z(t) = z0 cos(ωz t) + (vz0/ωz) sin(ωz t)``
@@ -105,13 +120,15 @@ def analytic_solution(trap: PenningTrap, particle: Particle, t, velocity: bool =
     omega_0, omega_z = _closed_form_frequencies(trap, particle, "The analytic solution")
     module = closed_form_module()
     arguments = (times, *particle.r, *particle.v, omega_0, omega_z)
-    positions = _as_vectors(*module.analytic_motion(*arguments), times.shape)
+    f, z = module.analytic_motion(*arguments)
+    positions = _as_vectors(f, z, times.shape)
     if not velocity:
         return positions
-    return positions, _as_vectors(*module.analytic_velocity(*arguments), times.shape)
+    f_dot, z_dot = module.analytic_velocity(*arguments)
+    return positions, _as_vectors(f_dot, z_dot, times.shape)
 
 
-def _as_vectors(f, z, shape):
+def _as_vectors(f: ArrayLike, z: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     """(x, y, z) from f = x + i y and z, as an array of shape ``shape + (3,)``."""
     f = np.broadcast_to(f, shape)
     z = np.broadcast_to(z, shape)
@@ -127,12 +144,12 @@ class RadialAmplitudes(NamedTuple):
     phi_minus: float
 
     @property
-    def radius_max(self):
+    def radius_max(self) -> float:
         """Largest distance from the z axis, R+ = A+ + A− (µm)."""
         return self.A_plus + self.A_minus
 
     @property
-    def radius_min(self):
+    def radius_min(self) -> float:
         """Smallest distance from the z axis, R− = ``|A+ − A−|`` (µm)."""
         return abs(self.A_plus - self.A_minus)
 

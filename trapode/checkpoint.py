@@ -66,10 +66,12 @@ class Checkpoint:
         """Store a batch of finished runs in one transaction."""
         rows = [
             (float(a), float(w), np.ascontiguousarray(row, dtype=np.bool_).tobytes())
-            for a, w, row in zip(amplitudes, omegas, trapped)
+            for a, w, row in zip(amplitudes, omegas, trapped, strict=True)
         ]
         with self._connection:
-            self._connection.executemany("INSERT OR REPLACE INTO runs (amplitude, omega, trapped) VALUES (?, ?, ?)", rows)
+            self._connection.executemany(
+                "INSERT OR REPLACE INTO runs (amplitude, omega, trapped) VALUES (?, ?, ?)", rows
+            )
 
     def close(self):
         self._connection.close()

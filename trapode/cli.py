@@ -28,11 +28,17 @@ def _sweep_parser(subparsers):
         "sweep",
         help="fraction of random ions left after a driven run, against the drive frequency",
         description="Run random Ca+ ions in a trap driven as V0 (1 + f cos(ωV t)) for each amplitude f and angular "
-                    "frequency ωV, and print the fraction of ions left in the trap (report fig. 14).",
+        "frequency ωV, and print the fraction of ions left in the trap (report fig. 14).",
     )
     grid = parser.add_argument_group("drive grid")
-    grid.add_argument("--amplitudes", type=float, nargs="+", default=[0.1, 0.4, 0.7], metavar="F",
-                      help="drive amplitudes f (default: 0.1 0.4 0.7)")
+    grid.add_argument(
+        "--amplitudes",
+        type=float,
+        nargs="+",
+        default=[0.1, 0.4, 0.7],
+        metavar="F",
+        help="drive amplitudes f (default: 0.1 0.4 0.7)",
+    )
     grid.add_argument("--omega-min", type=float, default=0.2, help="first ωV in rad/µs (default: 0.2)")
     grid.add_argument("--omega-max", type=float, default=2.5, help="last ωV in rad/µs (default: 2.5)")
     grid.add_argument("--omega-step", type=float, default=0.02, help="ωV step in rad/µs (default: 0.02)")
@@ -47,20 +53,26 @@ def _sweep_parser(subparsers):
     run.add_argument("--n-steps", type=int, default=5000, help="RK4 steps (default: 5000)")
     run.add_argument("--interactions", action="store_true", help="include the Coulomb interaction between ions")
     execution = parser.add_argument_group("execution")
-    execution.add_argument("--checkpoint", metavar="FILE",
-                           help="SQLite file keeping finished runs; rerunning the same command resumes")
-    execution.add_argument("--scheduler", metavar="ADDRESS",
-                           help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786 (needs trapode[dask])")
+    execution.add_argument(
+        "--checkpoint", metavar="FILE", help="SQLite file keeping finished runs; rerunning the same command resumes"
+    )
+    execution.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786 (needs trapode[dask])"
+    )
     execution.add_argument("--batch-size", type=int, default=None, help="runs per batch (default: numba's threads)")
     execution.add_argument("--quiet", action="store_true", help="no progress bar")
     output = parser.add_argument_group("output")
     output.add_argument("--output", metavar="FILE.csv", help="write ωV and the fraction for each amplitude as CSV")
     output.add_argument("--plot", metavar="FILE", help="save the figure (PNG, PDF, SVG, ... by the suffix)")
-    output.add_argument("--find-resonances", action="store_true",
-                        help="find the dips, refine their edges and name them after the trap's frequencies")
+    output.add_argument(
+        "--find-resonances",
+        action="store_true",
+        help="find the dips, refine their edges and name them after the trap's frequencies",
+    )
     output.add_argument("--threshold", type=float, default=0.5, help="a dip is below this fraction (default: 0.5)")
-    output.add_argument("--tolerance", type=float, default=0.005,
-                        help="refine dip edges to this width in rad/µs (default: 0.005)")
+    output.add_argument(
+        "--tolerance", type=float, default=0.005, help="refine dip edges to this width in rad/µs (default: 0.005)"
+    )
     parser.set_defaults(handler=_run_sweep)
 
 
@@ -81,23 +93,36 @@ def _run_sweep(arguments):
         raise trapode.ConfigError(f"--omega-step must be > 0, got {arguments.omega_step!r}.")
     omegas = np.arange(arguments.omega_min, arguments.omega_max + 0.5 * arguments.omega_step, arguments.omega_step)
     client = _dask_client(arguments.scheduler) if arguments.scheduler else None
-    options = dict(t_end=arguments.t_end, n_steps=arguments.n_steps, interactions=arguments.interactions,
-                   checkpoint=arguments.checkpoint, executor=client, progress=not arguments.quiet)
+    options = dict(
+        t_end=arguments.t_end,
+        n_steps=arguments.n_steps,
+        interactions=arguments.interactions,
+        checkpoint=arguments.checkpoint,
+        executor=client,
+        progress=not arguments.quiet,
+    )
     try:
         if arguments.find_resonances:
-            scan = trapode.find_resonances(trap, ions, arguments.amplitudes, omegas, threshold=arguments.threshold,
-                                           tolerance=arguments.tolerance, **options)
+            scan = trapode.find_resonances(
+                trap,
+                ions,
+                arguments.amplitudes,
+                omegas,
+                threshold=arguments.threshold,
+                tolerance=arguments.tolerance,
+                **options,
+            )
             result = scan.coarse
         else:
             scan = None
-            result = trapode.sweep(trap, ions, arguments.amplitudes, omegas, batch_size=arguments.batch_size,
-                                   **options)
+            result = trapode.sweep(trap, ions, arguments.amplitudes, omegas, batch_size=arguments.batch_size, **options)
     finally:
         if client is not None:
             client.close()
     header = "omega_rad_per_us," + ",".join(f"fraction_f={a:g}" for a in result.amplitudes)
-    rows = [f"{w:.6g}," + ",".join(f"{x:.4f}" for x in result.fraction_trapped[:, k])
-            for k, w in enumerate(result.omegas)]
+    rows = [
+        f"{w:.6g}," + ",".join(f"{x:.4f}" for x in result.fraction_trapped[:, k]) for k, w in enumerate(result.omegas)
+    ]
     if arguments.output:
         with open(arguments.output, "w", encoding="utf-8") as file:
             file.write("\n".join([header, *rows]) + "\n")
@@ -117,32 +142,39 @@ def _run_sweep(arguments):
 
 def _reproduce_parser(subparsers):
     parser = subparsers.add_parser(
-        "reproduce", help="regenerate every figure and table of the report",
+        "reproduce",
+        help="regenerate every figure and table of the report",
         description="Regenerate the report's figures 2-16 (PNG and PDF), the convergence and resonance tables and a "
-                    "summary page OUT/README.md. Sweeps are checkpointed in OUT/checkpoints and reused.",
+        "summary page OUT/README.md. Sweeps are checkpointed in OUT/checkpoints and reused.",
     )
     parser.add_argument("--out", default="results", help="output folder (default: results)")
-    parser.add_argument("--quick", action="store_true",
-                        help="20 ions and coarser grids: the same code paths in a fraction of the time")
+    parser.add_argument(
+        "--quick", action="store_true", help="20 ions and coarser grids: the same code paths in a fraction of the time"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--constants", choices=("codata", "report"), default="codata",
-                        help="unit factors: CODATA (default) or the report's rounded digits, for digit-for-digit "
-                             "comparison with it")
+    parser.add_argument(
+        "--constants",
+        choices=("codata", "report"),
+        default="codata",
+        help="unit factors: CODATA (default) or the report's rounded digits, for digit-for-digit comparison with it",
+    )
     parser.set_defaults(handler=_run_reproduce)
 
 
 def _run_reproduce(arguments):
     from trapode.reproduce import reproduce
 
-    summary = reproduce(arguments.out, quick=arguments.quick, progress=not arguments.quiet,
-                        constants=arguments.constants)
+    summary = reproduce(
+        arguments.out, quick=arguments.quick, progress=not arguments.quiet, constants=arguments.constants
+    )
     print(f"wrote {summary}")
     return 0
 
 
 def _run_parser(subparsers):
     parser = subparsers.add_parser(
-        "run", help="run one simulation from a TOML configuration",
+        "run",
+        help="run one simulation from a TOML configuration",
         description="Run the simulation described by a TOML file (see examples/two_particles.toml) and save it.",
     )
     parser.add_argument("config", help="TOML configuration file")
@@ -157,8 +189,10 @@ def _run_run(arguments):
     result = trapode.simulate(config)
     result.save(arguments.output)
     trapped = int(result.trapped.sum())
-    print(f"{config.method}, {config.n_particles} particle(s), {config.n_steps} steps over {config.t_end:g} µs: "
-          f"{trapped} of {config.n_particles} still trapped; saved {arguments.output}")
+    print(
+        f"{config.method}, {config.n_particles} particle(s), {config.n_steps} steps over {config.t_end:g} µs: "
+        f"{trapped} of {config.n_particles} still trapped; saved {arguments.output}"
+    )
     return 0
 
 
@@ -167,13 +201,18 @@ _PLOT_KINDS = ("xy", "z", "phase-x", "phase-z", "3d", "error")
 
 def _plot_parser(subparsers):
     parser = subparsers.add_parser(
-        "plot", help="draw a saved simulation",
+        "plot",
+        help="draw a saved simulation",
         description="Draw a result saved by `trapode run` (or SimulationResult.save).",
     )
     parser.add_argument("result", help="result file (.npz)")
-    parser.add_argument("--kind", choices=_PLOT_KINDS, default="xy",
-                        help="xy path, z(t), phase space (x, v_x) or (z, v_z), 3-D path, or the relative error "
-                             "against the closed form (default: xy)")
+    parser.add_argument(
+        "--kind",
+        choices=_PLOT_KINDS,
+        default="xy",
+        help="xy path, z(t), phase space (x, v_x) or (z, v_z), 3-D path, or the relative error "
+        "against the closed form (default: xy)",
+    )
     parser.add_argument("-o", "--output", help="figure file, format by suffix (default: RESULT-KIND.png)")
     parser.set_defaults(handler=_run_plot)
 
@@ -189,8 +228,12 @@ def _run_plot(arguments):
 
     result = trapode.load_result(arguments.result)
     draw = {
-        "xy": plotting.plot_xy, "z": plotting.plot_axial_motion, "3d": plotting.plot_3d, "error": plotting.plot_error,
-        "phase-x": lambda r: plotting.plot_phase(r, "x"), "phase-z": lambda r: plotting.plot_phase(r, "z"),
+        "xy": plotting.plot_xy,
+        "z": plotting.plot_axial_motion,
+        "3d": plotting.plot_3d,
+        "error": plotting.plot_error,
+        "phase-x": lambda r: plotting.plot_phase(r, "x"),
+        "phase-z": lambda r: plotting.plot_phase(r, "z"),
     }[arguments.kind]
     output = arguments.output or str(pathlib.Path(arguments.result).with_suffix("")) + f"-{arguments.kind}.png"
     draw(result).figure.savefig(output, dpi=150)
@@ -200,24 +243,39 @@ def _run_plot(arguments):
 
 def _convergence_parser(subparsers):
     parser = subparsers.add_parser(
-        "convergence", help="print the error and convergence table of the report",
+        "convergence",
+        help="print the error and convergence table of the report",
         description="Particle 1 of the report for T µs with each step count: the largest error of forward Euler "
-                    "and RK4 against the closed form (or DOP853) and their convergence rates.",
+        "and RK4 against the closed form (or DOP853) and their convergence rates.",
     )
-    parser.add_argument("--n-steps", type=int, nargs="+", default=[4000, 8000, 16000, 32000],
-                        help="step counts (default: 4000 8000 16000 32000)")
+    parser.add_argument(
+        "--n-steps",
+        type=int,
+        nargs="+",
+        default=[4000, 8000, 16000, 32000],
+        help="step counts (default: 4000 8000 16000 32000)",
+    )
     parser.add_argument("--t-end", type=float, default=50.0, help="duration in µs (default: 50)")
     parser.add_argument("--methods", nargs="+", default=["euler", "rk4"], help="methods (default: euler rk4)")
-    parser.add_argument("--reference", default="analytic",
-                        help="'analytic' (the closed form) or a method such as 'dop853' (default: analytic)")
+    parser.add_argument(
+        "--reference",
+        default="analytic",
+        help="'analytic' (the closed form) or a method such as 'dop853' (default: analytic)",
+    )
     parser.set_defaults(handler=_run_convergence)
 
 
 def _run_convergence(arguments):
     import trapode
 
-    config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()],
-                                      t_end=arguments.t_end, n_steps=1, rtol=1e-13, atol=1e-13)
+    config = trapode.SimulationConfig(
+        trap=trapode.PenningTrap(),
+        particles=[trapode.report_particle_1()],
+        t_end=arguments.t_end,
+        n_steps=1,
+        rtol=1e-13,
+        atol=1e-13,
+    )
     from trapode.integrators import get_method
 
     # Unknown names are reported before any work starts.
@@ -229,10 +287,11 @@ def _run_convergence(arguments):
 
 def _info_parser(subparsers):
     parser = subparsers.add_parser(
-        "info", help="a trap's fields, equations of motion and, per species, its frequencies",
+        "info",
+        help="a trap's fields, equations of motion and, per species, its frequencies",
         description="Print the trap's terms, its potential, electric and magnetic fields and the equations of motion "
-                    "as SymPy derives them, then, for each kind of particle of the configuration (default: the "
-                    "report's trap and Ca+), its frequencies and whether the trap confines it.",
+        "as SymPy derives them, then, for each kind of particle of the configuration (default: the "
+        "report's trap and Ca+), its frequencies and whether the trap confines it.",
     )
     parser.add_argument("config", nargs="?", help="TOML configuration file (default: the report's setup)")
     parser.set_defaults(handler=_run_info)
@@ -261,16 +320,23 @@ def _trap_line(trap):
 
 def _frequency_lines(trap, particle, count):
     problems = trap.confinement_problems(particle)
-    header = (f"{particle.species} (q = {particle.q:g} e, m = {particle.m:.9g} u)" if particle.species else
-              f"q = {particle.q:g} e, m = {particle.m:.9g} u") + f", {count} particle(s):"
+    header = (
+        f"{particle.species} (q = {particle.q:g} e, m = {particle.m:.9g} u)"
+        if particle.species
+        else f"q = {particle.q:g} e, m = {particle.m:.9g} u"
+    ) + f", {count} particle(s):"
     if problems:
         return [header, "  NOT confined: " + "; ".join(problems)]
     f = trap.frequencies(particle)
-    rows = [(name, getattr(f, f"omega_{key}"), getattr(f, f"nu_{key}"))
-            for name, key in (("ωc", "c"), ("ω+", "plus"), ("ωz", "z"), ("ω−", "minus"))]
+    rows = [
+        (name, getattr(f, f"omega_{key}"), getattr(f, f"nu_{key}"))
+        for name, key in (("ωc", "c"), ("ω+", "plus"), ("ωz", "z"), ("ω−", "minus"))
+    ]
     lines = [header] + [f"  {name} = {omega:.10g} rad/µs  (ν = {nu / 1e3:.9g} kHz)" for name, omega, nu in rows]
-    lines.append(f"  ω+² + ωz² + ω−² − ωc² = {f.omega_plus**2 + f.omega_z**2 + f.omega_minus**2 - f.omega_c**2:.3g} "
-                 f"rad²/µs²; radial motions turn {f.rotation} seen from the tip of B; confined")
+    lines.append(
+        f"  ω+² + ωz² + ω−² − ωc² = {f.omega_plus**2 + f.omega_z**2 + f.omega_minus**2 - f.omega_c**2:.3g} "
+        f"rad²/µs²; radial motions turn {f.rotation} seen from the tip of B; confined"
+    )
     return lines
 
 
@@ -284,11 +350,17 @@ def _run_info(arguments):
     if arguments.config:
         config = trapode.load_config(arguments.config)
     else:
-        config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1(),
-                                          trapode.report_particle_2()], t_end=50.0, n_steps=4000)
+        config = trapode.SimulationConfig(
+            trap=trapode.PenningTrap(),
+            particles=[trapode.report_particle_1(), trapode.report_particle_2()],
+            t_end=50.0,
+            n_steps=4000,
+        )
     trap = config.trap
     print(_trap_line(trap))
-    print("terms: " + ", ".join(str(term.key[0] if isinstance(term.key[0], str) else term.key) for term in trap.terms()))
+    print(
+        "terms: " + ", ".join(str(term.key[0] if isinstance(term.key[0], str) else term.key) for term in trap.terms())
+    )
     fields = trap_fields(trap)
     model = SymbolicModel(fields)
     print("\npotential Φ in V (x, y, z in µm, t in µs):")
@@ -298,11 +370,14 @@ def _run_info(arguments):
     print("magnetic field B in T:")
     print(_pretty(fields.magnetic_field.T))
     interactions = config.interactions and config.n_particles > 1
-    print(f"\nequations of motion of particle 1 inside the trap (|r| < d), "
-          f"{'with the Coulomb force of the others' if interactions else 'without interaction'}; every particle "
-          "obeys the same with its own q and m:")
-    for equation in trapode.equations_of_motion(trap, n_particles=2 if interactions else 1,
-                                                interactions=interactions)[:3]:
+    print(
+        f"\nequations of motion of particle 1 inside the trap (|r| < d), "
+        f"{'with the Coulomb force of the others' if interactions else 'without interaction'}; every particle "
+        "obeys the same with its own q and m:"
+    )
+    for equation in trapode.equations_of_motion(trap, n_particles=2 if interactions else 1, interactions=interactions)[
+        :3
+    ]:
         print(_pretty(equation))
     kinds = {}
     for particle in config.particles:

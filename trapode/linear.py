@@ -18,12 +18,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .compile import model_module
 from .errors import ConfigError
 from .units import angular_frequency_to_hz
+
+if TYPE_CHECKING:
+    from .setup.particles import Particle
+    from .setup.trap import PenningTrap
 
 __all__ = ["TrapFrequencies", "confinement_problems", "linear_motion", "linear_system", "trap_frequencies"]
 
@@ -77,14 +83,14 @@ class TrapFrequencies:
         return angular_frequency_to_hz(self.omega_c)
 
 
-def _check_particle(particle) -> None:
+def _check_particle(particle: object) -> None:
     from .setup.particles import Particle
 
     if not isinstance(particle, Particle):
         raise ConfigError(f"particle must be a trapode.Particle, got {particle!r}.")
 
 
-def linear_system(trap, particle) -> tuple[np.ndarray, np.ndarray]:
+def linear_system(trap: PenningTrap, particle: Particle) -> tuple[np.ndarray, np.ndarray]:
     """The matrix ``A`` (6 × 6) and vector ``b`` of the linearised static trap, ``ẏ = A y + b``.
 
     Units: ``y = (r, v)`` in µm and µm/µs, A in 1/µs and 1/µs², b in µm/µs².
@@ -95,7 +101,7 @@ def linear_system(trap, particle) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=256)
-def _linear_system(trap, charge: float, mass: float) -> tuple[np.ndarray, np.ndarray]:
+def _linear_system(trap: PenningTrap, charge: float, mass: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`linear_system` for a charge and mass, kept for the trap (which is immutable)."""
     model = model_module(trap)
     field_at_centre, gradient, magnetic = model.linearization([trap.parameter_values()[p] for p in model.PARAMETERS])
@@ -116,12 +122,19 @@ def _cyclotron_frequency(matrix: np.ndarray) -> float:
     return float(math.sqrt(rotation[0, 1] ** 2 + rotation[0, 2] ** 2 + rotation[1, 2] ** 2))
 
 
-def confinement_problems(trap, particle) -> list[str]:
-    """Why ``trap`` cannot confine ``particle``, in sentences; empty if it can (see :meth:`PenningTrap.confinement_problems`)."""
+def confinement_problems(trap: PenningTrap, particle: Particle) -> list[str]:
+    """Why ``trap`` cannot confine ``particle``, in sentences; empty if it can.
+
+    See :meth:`trapode.PenningTrap.confinement_problems`.
+    """
     matrix, _ = linear_system(trap, particle)
     gradient, rotation = matrix[3:, :3], matrix[3:, 3:]
-    axisymmetric = (np.count_nonzero(gradient - np.diag(np.diag(gradient))) == 0 and gradient[0, 0] == gradient[1, 1]
-                    and rotation[0, 2] == 0 and rotation[1, 2] == 0)
+    axisymmetric = (
+        np.count_nonzero(gradient - np.diag(np.diag(gradient))) == 0
+        and gradient[0, 0] == gradient[1, 1]
+        and rotation[0, 2] == 0
+        and rotation[1, 2] == 0
+    )
     if not axisymmetric:
         eigenvalues = np.linalg.eigvals(matrix)
         growth = float(np.max(eigenvalues.real))
@@ -130,17 +143,21 @@ def confinement_problems(trap, particle) -> list[str]:
         return []
     omega_z2, omega_c2 = -gradient[2, 2], _cyclotron_frequency(matrix) ** 2
     if omega_z2 <= 0:
-        return [f"ωz² = {omega_z2:.6g} rad²/µs² is not > 0 (for the ideal trap: q V0 = {particle.q * trap.V0:g} e V "
-                "must be > 0), so there is no axial confinement"]
+        return [
+            f"ωz² = {omega_z2:.6g} rad²/µs² is not > 0 (for the ideal trap: q V0 = {particle.q * trap.V0:g} e V "
+            "must be > 0), so there is no axial confinement"
+        ]
     if omega_c2 < 2 * omega_z2:
         threshold = 4 * abs(trap.V0_internal) / (trap.B0_internal**2 * trap.d**2) if trap.B0 else math.inf
-        return [f"ωc² = {omega_c2:.6g} is below 2ωz² = {2 * omega_z2:.6g} rad²/µs² (for the ideal trap: |q|/m = "
-                f"{abs(particle.q) / particle.m:.6g} e/u is below 4|V0|/(B0² d²) = {threshold:.6g} e/u), so the "
-                "radial motion is not bounded"]
+        return [
+            f"ωc² = {omega_c2:.6g} is below 2ωz² = {2 * omega_z2:.6g} rad²/µs² (for the ideal trap: |q|/m = "
+            f"{abs(particle.q) / particle.m:.6g} e/u is below 4|V0|/(B0² d²) = {threshold:.6g} e/u), so the "
+            "radial motion is not bounded"
+        ]
     return []
 
 
-def trap_frequencies(trap, particle) -> TrapFrequencies:
+def trap_frequencies(trap: PenningTrap, particle: Particle) -> TrapFrequencies:
     """The eigenfrequencies of ``particle`` in ``trap``; see :meth:`trapode.PenningTrap.frequencies`."""
     problems = confinement_problems(trap, particle)
     if problems:
@@ -155,12 +172,29 @@ def trap_frequencies(trap, particle) -> TrapFrequencies:
     axial = int(np.argmax(positions[2] / positions.sum(axis=0)))
     radial = sorted((omegas[k] for k in range(3) if k != axial), reverse=True)
     return TrapFrequencies(
-        omega_plus=float(radial[0]), omega_z=float(omegas[axial]), omega_minus=float(radial[1]),
-        omega_c=_cyclotron_frequency(matrix), rotation="clockwise" if particle.q > 0 else "counterclockwise",
+        omega_plus=float(radial[0]),
+        omega_z=float(omegas[axial]),
+        omega_minus=float(radial[1]),
+        omega_c=_cyclotron_frequency(matrix),
+        rotation="clockwise" if particle.q > 0 else "counterclockwise",
     )
 
 
-def linear_motion(trap, particle, t, velocity: bool = False):
+@overload
+def linear_motion(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: Literal[False] = False
+) -> np.ndarray: ...
+@overload
+def linear_motion(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: Literal[True]
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def linear_motion(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
+def linear_motion(
+    trap: PenningTrap, particle: Particle, t: ArrayLike, velocity: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """The exact motion ``exp(A t) y0`` (with the affine part) of ``particle`` in a linear ``trap``.
 
     Evaluated through the eigendecomposition of the augmented 7 × 7 system, or

@@ -23,8 +23,16 @@ import numpy as np
 from .compile.templates import kernel, variant
 from .forces.protocol import inside
 
-__all__ = ["FINAL_STATE_ONLY", "is_nonfinite", "mark_escape", "observe", "row_of_step", "rows_written", "saved_steps",
-           "store"]
+__all__ = [
+    "FINAL_STATE_ONLY",
+    "is_nonfinite",
+    "mark_escape",
+    "observe",
+    "row_of_step",
+    "rows_written",
+    "saved_steps",
+    "store",
+]
 
 
 @kernel(inline=True)
@@ -54,8 +62,9 @@ def rows_written(last_step: int, stride: int) -> int:
 def is_nonfinite(x, y, z, v_x, v_y, v_z):
     """Whether any of a particle's six numbers is NaN or infinite, without a branch."""
     # x - x is 0 for finite x and NaN otherwise; an or-reduction vectorises, a float sum would not.
-    return ((x - x != 0.0) | (y - y != 0.0) | (z - z != 0.0)
-            | (v_x - v_x != 0.0) | (v_y - v_y != 0.0) | (v_z - v_z != 0.0))
+    return (
+        (x - x != 0.0) | (y - y != 0.0) | (z - z != 0.0) | (v_x - v_x != 0.0) | (v_y - v_y != 0.0) | (v_z - v_z != 0.0)
+    )
 
 
 @kernel(inline=True)

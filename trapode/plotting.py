@@ -21,7 +21,20 @@ function                       report figures
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal, cast, overload
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.typing import ColorType
+    from mpl_toolkits.mplot3d.axes3d import Axes3D
+
+    from .analysis import ConvergenceStudy
+    from .resonances import Resonance
+    from .result import SimulationResult
+    from .sweep import SweepResult
 
 __all__ = [
     "plot_3d",
@@ -36,7 +49,11 @@ __all__ = [
 _COMPONENTS = "xyz"
 
 
-def _axes(ax, projection=None):
+@overload
+def _axes(ax: Axes | None, projection: None = None) -> Axes: ...
+@overload
+def _axes(ax: Axes3D | None, projection: Literal["3d"]) -> Axes3D: ...
+def _axes(ax: Axes | None, projection: str | None = None) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -45,7 +62,15 @@ def _axes(ax, projection=None):
     return ax
 
 
-def _closed_form(result, particle, velocity=False):
+@overload
+def _closed_form(result: SimulationResult, particle: int, velocity: Literal[False] = False) -> np.ndarray | None: ...
+@overload
+def _closed_form(
+    result: SimulationResult, particle: int, velocity: Literal[True]
+) -> tuple[np.ndarray, np.ndarray] | None: ...
+def _closed_form(
+    result: SimulationResult, particle: int, velocity: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray] | None:
     """The closed-form trajectory of one particle of ``result``, or None where there is none."""
     from .analytic import analytic_solution
 
@@ -58,20 +83,22 @@ def _closed_form(result, particle, velocity=False):
         return None
 
 
-def _describe(result):
+def _describe(result: SimulationResult) -> str:
     config = result.config
     coulomb = ", with Coulomb interaction" if config.interactions and config.n_particles > 1 else ""
     return f"{config.method.upper() if config.method != 'euler' else 'forward Euler'}, n = {config.n_steps}{coulomb}"
 
 
-def _mark_ends(ax, *coordinates, color):
+def _mark_ends(ax: Axes, *coordinates: np.ndarray, color: ColorType) -> None:
     start = [c[0] for c in coordinates]
     end = [c[-1] for c in coordinates]
     ax.plot(*[[value] for value in start], marker="o", ms=6, mfc="none", color=color, ls="none")
     ax.plot(*[[value] for value in end], marker="s", ms=5, color=color, ls="none")
 
 
-def plot_axial_motion(results, ax=None, particle=0):
+def plot_axial_motion(
+    results: SimulationResult | Iterable[SimulationResult], ax: Axes | None = None, particle: int = 0
+) -> Axes:
     """z(t) of one particle, for one or several runs, with the closed form (report figs. 2, 3).
 
     Parameters
@@ -86,7 +113,8 @@ def plot_axial_motion(results, ax=None, particle=0):
     matplotlib.axes.Axes
     """
     ax = _axes(ax)
-    results = [results] if hasattr(results, "config") else list(results)
+    # hasattr does not narrow the union for mypy: a single result is one with a config.
+    results = [cast("SimulationResult", results)] if hasattr(results, "config") else list(results)
     finest = max(results, key=lambda result: result.t.size)
     exact = _closed_form(finest, particle)
     if exact is not None:
@@ -101,7 +129,7 @@ def plot_axial_motion(results, ax=None, particle=0):
     return ax
 
 
-def plot_xy(result, ax=None):
+def plot_xy(result: SimulationResult, ax: Axes | None = None) -> Axes:
     """Paths of all particles in the xy plane, equal aspect (report figs. 4, 5).
 
     Returns
@@ -113,8 +141,15 @@ def plot_xy(result, ax=None):
         exact = _closed_form(result, particle)
         (line,) = ax.plot(result.r[:, particle, 0], result.r[:, particle, 1], lw=0.8, label=f"particle {particle + 1}")
         if exact is not None:
-            ax.plot(exact[:, 0], exact[:, 1], color="black", lw=0.6, ls=(0, (2, 3)), alpha=0.7,
-                    label="closed form" if particle == 0 else None)
+            ax.plot(
+                exact[:, 0],
+                exact[:, 1],
+                color="black",
+                lw=0.6,
+                ls=(0, (2, 3)),
+                alpha=0.7,
+                label="closed form" if particle == 0 else None,
+            )
         _mark_ends(ax, result.r[:, particle, 0], result.r[:, particle, 1], color=line.get_color())
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x (µm)")
@@ -125,7 +160,7 @@ def plot_xy(result, ax=None):
     return ax
 
 
-def plot_phase(result, component="x", ax=None):
+def plot_phase(result: SimulationResult, component: str = "x", ax: Axes | None = None) -> Axes:
     """Phase-space trajectories (q, v_q) of all particles (report figs. 6–9).
 
     Parameters
@@ -146,8 +181,15 @@ def plot_phase(result, component="x", ax=None):
         (line,) = ax.plot(result.r[:, particle, k], result.v[:, particle, k], lw=0.8, label=f"particle {particle + 1}")
         exact = _closed_form(result, particle, velocity=True)
         if exact is not None:
-            ax.plot(exact[0][:, k], exact[1][:, k], color="black", lw=0.6, ls=(0, (2, 3)), alpha=0.7,
-                    label="closed form" if particle == 0 else None)
+            ax.plot(
+                exact[0][:, k],
+                exact[1][:, k],
+                color="black",
+                lw=0.6,
+                ls=(0, (2, 3)),
+                alpha=0.7,
+                label="closed form" if particle == 0 else None,
+            )
         _mark_ends(ax, result.r[:, particle, k], result.v[:, particle, k], color=line.get_color())
     ax.set_xlabel(f"{component} (µm)")
     ax.set_ylabel(f"$v_{component}$ (µm/µs)")
@@ -157,7 +199,7 @@ def plot_phase(result, component="x", ax=None):
     return ax
 
 
-def plot_3d(result, ax=None):
+def plot_3d(result: SimulationResult, ax: Axes3D | None = None) -> Axes3D:
     """Paths of all particles in space (report figs. 10, 11); ``ax`` must be a 3-D Axes if given.
 
     Returns
@@ -177,7 +219,7 @@ def plot_3d(result, ax=None):
     return ax
 
 
-def plot_error(result, ax=None):
+def plot_error(result: SimulationResult, ax: Axes | None = None) -> Axes:
     """Relative error of each particle against the closed form, against time.
 
     Only for runs that have a closed form (one particle, or no interaction, in
@@ -196,7 +238,8 @@ def plot_error(result, ax=None):
         )
     ax = _axes(ax)
     for particle in range(result.r.shape[1]):
-        error = relative_error(result.r[:, particle], _closed_form(result, particle))
+        # Not None, as for particle 0 above (a particle with a degenerate closed form fails in relative_error).
+        error = relative_error(result.r[:, particle], cast(np.ndarray, _closed_form(result, particle)))
         ax.plot(result.t[1:], error[1:], lw=1, label=f"particle {particle + 1}")
     ax.set_yscale("log")
     ax.set_xlabel("t (µs)")
@@ -207,7 +250,7 @@ def plot_error(result, ax=None):
     return ax
 
 
-def plot_relative_error(study, method, particle=0, ax=None):
+def plot_relative_error(study: ConvergenceStudy, method: str, particle: int = 0, ax: Axes | None = None) -> Axes:
     """Relative error against time for every step count of a study (report figs. 12, 13).
 
     Parameters
@@ -230,7 +273,9 @@ def plot_relative_error(study, method, particle=0, ax=None):
         ax.plot(study.times[n][1:], error[1:], label=f"n = {n}, h = {study.config.t_end / n:.3g} µs", lw=1)
     ax.set_yscale("log")
     ax.set_xlabel("t (µs)")
-    ax.set_ylabel(r"relative error $|\mathbf{r}_i - \mathbf{r}_\mathrm{ref}(t_i)| \,/\, |\mathbf{r}_\mathrm{ref}(t_i)|$")
+    ax.set_ylabel(
+        r"relative error $|\mathbf{r}_i - \mathbf{r}_\mathrm{ref}(t_i)| \,/\, |\mathbf{r}_\mathrm{ref}(t_i)|$"
+    )
     name = {"euler": "Forward Euler", "rk4": "RK4", "dop853": "DOP853"}.get(method, method)
     reference = "closed-form" if study.reference == "analytic" else study.reference.upper()
     ax.set_title(f"{name}: relative error against the {reference} solution", fontsize="medium")
@@ -239,7 +284,12 @@ def plot_relative_error(study, method, particle=0, ax=None):
     return ax
 
 
-def plot_fraction_trapped(results, ax=None, resonances=None, band=True):
+def plot_fraction_trapped(
+    results: SweepResult | Iterable[SweepResult],
+    ax: Axes | None = None,
+    resonances: Iterable[Resonance] | None = None,
+    band: bool = True,
+) -> Axes:
     """Fraction of ions left in the trap against the drive frequency (report figs. 14–16).
 
     Parameters
@@ -261,7 +311,8 @@ def plot_fraction_trapped(results, ax=None, resonances=None, band=True):
     matplotlib.axes.Axes
     """
     ax = _axes(ax)
-    results = [results] if hasattr(results, "fraction_trapped") else list(results)
+    # hasattr does not narrow the union for mypy: a single sweep is one with fraction_trapped.
+    results = [cast("SweepResult", results)] if hasattr(results, "fraction_trapped") else list(results)
     first = results[0]
     fractions = np.array([result.fraction_trapped for result in results])
     mean = fractions.mean(axis=0)
@@ -269,25 +320,44 @@ def plot_fraction_trapped(results, ax=None, resonances=None, band=True):
         (line,) = ax.plot(first.omegas, mean[index], marker=".", ms=3, lw=1, label=f"f = {amplitude:g}")
         if band and len(results) > 1:
             error = fractions[:, index].std(axis=0, ddof=1) / np.sqrt(len(results))
-            ax.fill_between(first.omegas, mean[index] - error, mean[index] + error, color=line.get_color(), alpha=0.25,
-                            lw=0)
-    colours = {float(amplitude): line.get_color() for amplitude, line in zip(first.amplitudes, ax.get_lines())}
+            ax.fill_between(
+                first.omegas, mean[index] - error, mean[index] + error, color=line.get_color(), alpha=0.25, lw=0
+            )
+    colours = {
+        float(amplitude): line.get_color() for amplitude, line in zip(first.amplitudes, ax.get_lines(), strict=False)
+    }
     predictions = {}
     for resonance in resonances or ():
         predictions[resonance.prediction_label] = resonance.prediction
         # A triangle at the top marks each dip found, in its amplitude's colour.
-        ax.plot([resonance.centre], [0.985], marker="v", ls="none", ms=6, transform=ax.get_xaxis_transform(),
-                color=colours.get(float(resonance.amplitude), "0.3"))
+        ax.plot(
+            [resonance.centre],
+            [0.985],
+            marker="v",
+            ls="none",
+            ms=6,
+            transform=ax.get_xaxis_transform(),
+            color=colours.get(float(resonance.amplitude), "0.3"),
+        )
     for label, omega in predictions.items():
         ax.axvline(omega, color="0.5", lw=0.8, ls=":")
-        ax.annotate(label, (omega, 0.5), xycoords=("data", "axes fraction"), rotation=90, va="center", ha="right",
-                    fontsize="x-small", color="0.3")
+        ax.annotate(
+            label,
+            (omega, 0.5),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="center",
+            ha="right",
+            fontsize="x-small",
+            color="0.3",
+        )
     seeds = f", mean of {len(results)} ion sets" if len(results) > 1 else ""
     ax.set_xlabel(r"drive angular frequency $\omega_V$ (rad/µs)")
     ax.set_ylabel(f"fraction of ions trapped after {first.t_end:g} µs")
     coulomb = "with" if first.interactions else "without"
-    ax.set_title(f"{len(first.ions)} ions, {coulomb} Coulomb interaction, {first.n_steps} RK4 steps{seeds}",
-                 fontsize="medium")
+    ax.set_title(
+        f"{len(first.ions)} ions, {coulomb} Coulomb interaction, {first.n_steps} RK4 steps{seeds}", fontsize="medium"
+    )
     ax.set_ylim(-0.02, 1.02)
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)

@@ -102,17 +102,25 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
             exact = trapode.analytic_solution(trap, p1, runs[0].t)
             errors = [np.abs(run.r[:, 0, 2] - exact[:, 2]).max() for run in runs]
             name = _save(plotting.plot_axial_motion(runs).figure, out, f"fig{figure}_axial_motion_n{n}")
-            sections.append((f"Fig. {figure}: axial motion, n = {n}", name,
-                             f"z(t) of Particle 1 over 50 µs with h = {50 / n:g} µs. The largest deviation from "
-                             f"the closed form is {errors[0]:.3g} µm for forward Euler and {errors[1]:.2g} µm for "
-                             "RK4: Euler's amplitude grows, RK4's stays."))
+            sections.append(
+                (
+                    f"Fig. {figure}: axial motion, n = {n}",
+                    name,
+                    f"z(t) of Particle 1 over 50 µs with h = {50 / n:g} µs. The largest deviation from "
+                    f"the closed form is {errors[0]:.3g} µm for forward Euler and {errors[1]:.2g} µm for "
+                    "RK4: Euler's amplitude grows, RK4's stays.",
+                )
+            )
         advance()
 
         # Figs. 4–11: two particles without and with Coulomb interaction.
-        pair = trapode.SimulationConfig(trap=trap, particles=[p1, p2], t_end=50.0,
-                                        n_steps=settings.trajectory_steps, interactions=False)
-        results = {interactions: trapode.simulate(dataclasses.replace(pair, interactions=interactions))
-                   for interactions in (False, True)}
+        pair = trapode.SimulationConfig(
+            trap=trap, particles=[p1, p2], t_end=50.0, n_steps=settings.trajectory_steps, interactions=False
+        )
+        results = {
+            interactions: trapode.simulate(dataclasses.replace(pair, interactions=interactions))
+            for interactions in (False, True)
+        }
         shift = np.linalg.norm(results[True].r[-1] - results[False].r[-1], axis=1)
         kinds = (
             ("xy", "paths in the xy plane", plotting.plot_xy, 4),
@@ -124,79 +132,135 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
             for offset, interactions in enumerate((False, True)):
                 label = "with" if interactions else "without"
                 name = _save(plot(results[interactions]).figure, out, f"fig{first + offset}_{key}_{label}_interaction")
-                sentence = (f"Particles 1 and 2, RK4 with {settings.trajectory_steps} steps over 50 µs, {label} "
-                            f"Coulomb interaction: {what}.")
+                sentence = (
+                    f"Particles 1 and 2, RK4 with {settings.trajectory_steps} steps over 50 µs, {label} "
+                    f"Coulomb interaction: {what}."
+                )
                 if interactions:
-                    sentence += (f" The interaction moves the final positions by {shift[0]:.3g} µm and "
-                                 f"{shift[1]:.3g} µm.")
+                    sentence += (
+                        f" The interaction moves the final positions by {shift[0]:.3g} µm and {shift[1]:.3g} µm."
+                    )
                 else:
                     sentence += " The dotted curves are the closed form."
                 sections.append((f"Fig. {first + offset}: {what}, {label} interaction", name, sentence))
         advance()
 
         # Figs. 12 and 13 and the error table.
-        convergence = trapode.SimulationConfig(trap=trap, particles=[p1], t_end=50.0, n_steps=4000, rtol=1e-13, atol=1e-13)
-        studies = {reference: trapode.convergence_study(convergence, reference=reference)
-                   for reference in ("analytic", "dop853")}
-        (out / "convergence.txt").write_text("\n\n".join(study.table() for study in studies.values()) + "\n",
-                                             encoding="utf-8")
+        convergence = trapode.SimulationConfig(
+            trap=trap, particles=[p1], t_end=50.0, n_steps=4000, rtol=1e-13, atol=1e-13
+        )
+        studies = {
+            reference: trapode.convergence_study(convergence, reference=reference)
+            for reference in ("analytic", "dop853")
+        }
+        (out / "convergence.txt").write_text(
+            "\n\n".join(study.table() for study in studies.values()) + "\n", encoding="utf-8"
+        )
         analytic = studies["analytic"]
         for figure, method in ((12, "euler"), (13, "rk4")):
-            name = _save(plotting.plot_relative_error(analytic, method).figure, out,
-                         f"fig{figure}_relative_error_{method}")
+            name = _save(
+                plotting.plot_relative_error(analytic, method).figure, out, f"fig{figure}_relative_error_{method}"
+            )
             rk4_error = analytic.relative_errors["rk4", 4000].max()
-            numbers = (f"convergence rate {analytic.rates[method]:.4f} against the closed form and "
-                       f"{studies['dop853'].rates[method]:.4f} against DOP853")
+            numbers = (
+                f"convergence rate {analytic.rates[method]:.4f} against the closed form and "
+                f"{studies['dop853'].rates[method]:.4f} against DOP853"
+            )
             extra = f"; the largest relative error at n = 4000 is {rk4_error:.2g}" if method == "rk4" else ""
-            sections.append((f"Fig. {figure}: relative error, {'forward Euler' if method == 'euler' else 'RK4'}",
-                             name, f"Particle 1 for 50 µs with n = 4000, 8000, 16000 and 32000: {numbers}{extra}."))
+            sections.append(
+                (
+                    f"Fig. {figure}: relative error, {'forward Euler' if method == 'euler' else 'RK4'}",
+                    name,
+                    f"Particle 1 for 50 µs with n = 4000, 8000, 16000 and 32000: {numbers}{extra}.",
+                )
+            )
         advance()
 
         # Fig. 14: the coarse sweep, with its resonances found and named.
         amplitudes = [0.1, 0.4, 0.7]
         ions = trapode.random_particles(settings.ions, trap, seed=2022)
         omegas = np.arange(0.2, 2.5 + 1e-9, settings.omega_step)
-        scan = trapode.find_resonances(trap, ions, amplitudes, omegas, checkpoint=out / "checkpoints" / "coarse.db",
-                                       progress=False)
+        scan = trapode.find_resonances(
+            trap, ions, amplitudes, omegas, checkpoint=out / "checkpoints" / "coarse.db", progress=False
+        )
         (out / "resonances.txt").write_text(scan.table() + "\n", encoding="utf-8")
         name = _save(scan.plot().figure, out, "fig14_fraction_trapped")
         named = ", ".join(f"{r.prediction_label} at {r.centre:.3f} (f = {r.amplitude:g})" for r in scan.resonances)
-        sections.append(("Fig. 14: fraction of ions left against ωV", name,
-                         f"{settings.ions} random Ca⁺ ions, 500 µs, 5000 RK4 steps, ωV every "
-                         f"{settings.omega_step:g} rad/µs, no interaction. Dips found, refined and named after the "
-                         f"nearest predicted frequency (rad/µs): {named}."))
+        sections.append(
+            (
+                "Fig. 14: fraction of ions left against ωV",
+                name,
+                f"{settings.ions} random Ca⁺ ions, 500 µs, 5000 RK4 steps, ωV every "
+                f"{settings.omega_step:g} rad/µs, no interaction. Dips found, refined and named after the "
+                f"nearest predicted frequency (rad/µs): {named}.",
+            )
+        )
         advance()
 
         # Figs. 15 and 16: fine scans around ω+ − ω−, averaged over ion sets.
         fine = np.linspace(2.05, 2.35, settings.fine_points)
         for figure, interactions in ((15, False), (16, True)):
             label = "with" if interactions else "without"
-            runs = [trapode.sweep(trap, trapode.random_particles(settings.ions, trap, seed=seed), amplitudes, fine,
-                                  interactions=interactions, progress=False,
-                                  checkpoint=out / "checkpoints" / f"fine_{label}_{seed}.db")
-                    for seed in range(2022, 2022 + settings.seeds)]
+            runs = [
+                trapode.sweep(
+                    trap,
+                    trapode.random_particles(settings.ions, trap, seed=seed),
+                    amplitudes,
+                    fine,
+                    interactions=interactions,
+                    progress=False,
+                    checkpoint=out / "checkpoints" / f"fine_{label}_{seed}.db",
+                )
+                for seed in range(2022, 2022 + settings.seeds)
+            ]
             name = _save(plotting.plot_fraction_trapped(runs).figure, out, f"fig{figure}_fine_scan_{label}_interaction")
             mean = np.mean([run.fraction_trapped for run in runs], axis=0)
-            lowest = "; ".join(f"f = {a:g}: {row.min():.2f} at {fine[np.argmin(row)]:.3f} rad/µs"
-                               for a, row in zip(amplitudes, mean))
-            sections.append((f"Fig. {figure}: fine scan {label} interaction", name,
-                             f"ωV from 2.05 to 2.35 rad/µs, {settings.ions} ions, mean of {settings.seeds} ion "
-                             f"set(s) with a band of ± one standard error. Lowest fraction kept: {lowest}."))
+            lowest = "; ".join(
+                f"f = {a:g}: {row.min():.2f} at {fine[np.argmin(row)]:.3f} rad/µs"
+                for a, row in zip(amplitudes, mean, strict=True)
+            )
+            sections.append(
+                (
+                    f"Fig. {figure}: fine scan {label} interaction",
+                    name,
+                    f"ωV from 2.05 to 2.35 rad/µs, {settings.ions} ions, mean of {settings.seeds} ion "
+                    f"set(s) with a band of ± one standard error. Lowest fraction kept: {lowest}.",
+                )
+            )
         advance()
 
         summary = out / "README.md"
-        lines = ["# trapode: the report, reproduced", "",
-                 f"Made by `trapode reproduce{' --quick' if quick else ''}"
-                 f"{' --constants report' if constants == 'report' else ''}` with trapode {trapode.__version__}. "
-                 "Every figure is here as PNG and PDF.", "",
-                 "Unit factors: " + ("CODATA (scipy.constants); the report's rounded digits, 7.9e-7 to 8.9e-7 off, "
-                                     "are available with `--constants report`." if constants == "codata" else
-                                     "the report's rounded digits (`--constants report`), for a digit-for-digit "
-                                     "comparison; trapode's default is CODATA.")
-                 + " The ions are the report's Ca⁺ with m = 40.077 u, calcium's natural atomic weight "
-                   "(a ⁴⁰Ca⁺ ion is 39.962 u).", "",
-                 "## Error and convergence", "", "```", (out / "convergence.txt").read_text().rstrip(), "```", "",
-                 "## Resonances", "", "```", (out / "resonances.txt").read_text().rstrip(), "```", ""]
+        lines = [
+            "# trapode: the report, reproduced",
+            "",
+            f"Made by `trapode reproduce{' --quick' if quick else ''}"
+            f"{' --constants report' if constants == 'report' else ''}` with trapode {trapode.__version__}. "
+            "Every figure is here as PNG and PDF.",
+            "",
+            "Unit factors: "
+            + (
+                "CODATA (scipy.constants); the report's rounded digits, 7.9e-7 to 8.9e-7 off, "
+                "are available with `--constants report`."
+                if constants == "codata"
+                else "the report's rounded digits (`--constants report`), for a digit-for-digit "
+                "comparison; trapode's default is CODATA."
+            )
+            + " The ions are the report's Ca⁺ with m = 40.077 u, calcium's natural atomic weight "
+            "(a ⁴⁰Ca⁺ ion is 39.962 u).",
+            "",
+            "## Error and convergence",
+            "",
+            "```",
+            (out / "convergence.txt").read_text().rstrip(),
+            "```",
+            "",
+            "## Resonances",
+            "",
+            "```",
+            (out / "resonances.txt").read_text().rstrip(),
+            "```",
+            "",
+        ]
         for title, image, sentence in sections:
             lines += [f"## {title}", "", sentence, "", f"![{title}]({image})", ""]
         summary.write_text("\n".join(lines), encoding="utf-8")

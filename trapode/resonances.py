@@ -9,17 +9,28 @@ the nearest frequency predicted from the trap's own frequencies.
 from __future__ import annotations
 
 import itertools
+import os
+from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import ConfigError
-from .sweep import _check_grid, _check_settings, sweep
+from .setup.particles import Particle
+from .setup.trap import PenningTrap
+from .sweep import SweepResult, _check_grid, _check_settings, sweep
 
-__all__ = ["Resonance", "ResonanceScan", "predicted_resonances", "find_resonances"]
+if TYPE_CHECKING:
+    from dask.distributed import Client
+    from matplotlib.axes import Axes
+
+__all__ = ["Resonance", "ResonanceScan", "find_resonances", "predicted_resonances"]
 
 
-def predicted_resonances(trap, particle, max_order=6):
+def predicted_resonances(trap: PenningTrap, particle: Particle, max_order: int = 6) -> list[tuple[str, float]]:
     """Drive frequencies at which a particle in ``trap`` may resonate, in rad/µs.
 
     Parametric resonances of the axial motion at ``2 ωz / n``, and of the
@@ -40,7 +51,7 @@ def predicted_resonances(trap, particle, max_order=6):
         "ω+ − ω−": frequencies.omega_plus - frequencies.omega_minus,
         "ω+ + ω−": frequencies.omega_plus + frequencies.omega_minus,
     }
-    predictions = {}
+    predictions: dict[float, str] = {}
     for (name, value), n in itertools.product(bases.items(), range(1, max_order + 1)):
         if isinstance(value, complex):  # not confined: no real resonance
             continue
@@ -80,12 +91,12 @@ class Resonance:
     resolved: bool = True
 
     @property
-    def centre(self):
+    def centre(self) -> float:
         """Middle of the dip in rad/µs."""
         return 0.5 * (self.left + self.right)
 
     @property
-    def width(self):
+    def width(self) -> float:
         """Width of the dip at the threshold in rad/µs."""
         return self.right - self.left
 
@@ -106,12 +117,12 @@ class ResonanceScan:
     """
 
     resonances: tuple
-    coarse: object
+    coarse: SweepResult
     samples: dict
     threshold: float
     tolerance: float
 
-    def table(self):
+    def table(self) -> str:
         """The resonances as aligned text, each next to its nearest prediction."""
         lines = [
             f"{'f':>5} {'centre':>9} {'width':>8} {'depth':>6}  {'nearest prediction':<20} {'ωV':>8} {'Δ':>8}",
@@ -122,21 +133,24 @@ class ResonanceScan:
                 f"{r.amplitude:>5g} {r.centre:>9.4f} {r.width:>8.4f} {r.depth:>6.2f}  {r.prediction_label:<20} "
                 f"{r.prediction:>8.4f} {r.centre - r.prediction:>+8.4f}{flag}"
             )
-        lines.append(f"(rad/µs; edges where the fraction kept crosses {self.threshold:g}, "
-                     f"each to ± {self.tolerance / 2:g})")
+        lines.append(
+            f"(rad/µs; edges where the fraction kept crosses {self.threshold:g}, each to ± {self.tolerance / 2:g})"
+        )
         return "\n".join(lines)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.table()
 
-    def plot(self, ax=None):
+    def plot(self, ax: Axes | None = None) -> Axes:
         """The coarse sweep with the resonances marked (see :func:`trapode.plotting.plot_fraction_trapped`)."""
         return self.coarse.plot(ax=ax, resonances=self.resonances)
 
 
-def _dips(omegas, fractions, threshold):
+def _dips(omegas: np.ndarray, fractions: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     """Index ranges [start, stop) of the runs of consecutive samples below ``threshold``."""
     below = fractions < threshold
+    dips: list[tuple[int, int]]
+    start: int | None
     dips, start = [], None
     for index, flag in enumerate(below):
         if flag and start is None:
@@ -149,8 +163,22 @@ def _dips(omegas, fractions, threshold):
     return dips
 
 
-def find_resonances(trap, ions, amplitudes, omegas, threshold=0.5, refine=True, tolerance=0.005, t_end=500.0,
-                    n_steps=5000, interactions=False, checkpoint=None, executor=None, progress=True, max_rounds=12):
+def find_resonances(
+    trap: PenningTrap,
+    ions: Particle | Iterable[Particle],
+    amplitudes: ArrayLike,
+    omegas: ArrayLike,
+    threshold: float = 0.5,
+    refine: bool = True,
+    tolerance: float = 0.005,
+    t_end: float = 500.0,
+    n_steps: int = 5000,
+    interactions: bool = False,
+    checkpoint: str | os.PathLike[str] | None = None,
+    executor: Executor | Client | None = None,
+    progress: bool = True,
+    max_rounds: int = 12,
+) -> ResonanceScan:
     """Find the dips of the fraction of ions kept, refine their edges and name them.
 
     Parameters
@@ -186,14 +214,22 @@ def find_resonances(trap, ions, amplitudes, omegas, threshold=0.5, refine=True, 
     if not tolerance > 0:
         raise ConfigError(f"tolerance must be > 0 (rad/µs), got {tolerance!r}.")
     omega_grid = np.unique(_check_grid("omegas", omegas, positive=True))
-    options = dict(t_end=t_end, n_steps=n_steps, interactions=interactions, checkpoint=checkpoint,
-                   executor=executor, progress=progress)
+    options: dict[str, Any] = dict(
+        t_end=t_end,
+        n_steps=n_steps,
+        interactions=interactions,
+        checkpoint=checkpoint,
+        executor=executor,
+        progress=progress,
+    )
     coarse = sweep(trap, ions, amplitudes, omega_grid, **options)
-    samples = {float(a): dict(zip(coarse.omegas.tolist(), coarse.fraction_trapped[k].tolist()))
-               for k, a in enumerate(coarse.amplitudes)}
+    samples = {
+        float(a): dict(zip(coarse.omegas.tolist(), coarse.fraction_trapped[k].tolist(), strict=True))
+        for k, a in enumerate(coarse.amplitudes)
+    }
 
     for _ in range(max_rounds if refine else 0):
-        wanted = {}
+        wanted: dict[float, set[float]] = {}
         for amplitude, points in samples.items():
             omegas_sorted = np.array(sorted(points))
             fractions = np.array([points[w] for w in omegas_sorted])
@@ -203,16 +239,17 @@ def find_resonances(trap, ions, amplitudes, omegas, threshold=0.5, refine=True, 
                         gap = abs(omegas_sorted[inside] - omegas_sorted[outside])
                         if gap > tolerance:
                             wanted.setdefault(amplitude, set()).add(
-                                0.5 * (omegas_sorted[inside] + omegas_sorted[outside]))
+                                0.5 * (omegas_sorted[inside] + omegas_sorted[outside])
+                            )
         if not wanted:
             break
         for amplitude, new_omegas in wanted.items():
             refined = sweep(trap, ions, [amplitude], sorted(new_omegas), **options)
-            samples[amplitude].update(zip(refined.omegas.tolist(), refined.fraction_trapped[0].tolist()))
+            samples[amplitude].update(zip(refined.omegas.tolist(), refined.fraction_trapped[0].tolist(), strict=True))
 
     predictions = predicted_resonances(trap, ions[0])
     resonances = []
-    ordered = {}
+    ordered: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     for amplitude, points in samples.items():
         omegas_sorted = np.array(sorted(points))
         fractions = np.array([points[w] for w in omegas_sorted])
@@ -220,10 +257,22 @@ def find_resonances(trap, ions, amplitudes, omegas, threshold=0.5, refine=True, 
         for start, stop in _dips(omegas_sorted, fractions, threshold):
             resolved = start > 0 and stop < len(omegas_sorted)
             left = omegas_sorted[start] if start == 0 else 0.5 * (omegas_sorted[start - 1] + omegas_sorted[start])
-            right = (omegas_sorted[stop - 1] if stop == len(omegas_sorted)
-                     else 0.5 * (omegas_sorted[stop - 1] + omegas_sorted[stop]))
+            right = (
+                omegas_sorted[stop - 1]
+                if stop == len(omegas_sorted)
+                else 0.5 * (omegas_sorted[stop - 1] + omegas_sorted[stop])
+            )
             centre = 0.5 * (left + right)
             label, value = min(predictions, key=lambda item: abs(item[1] - centre))
-            resonances.append(Resonance(amplitude, float(left), float(right), float(fractions[start:stop].min()),
-                                        label, float(value), resolved))
+            resonances.append(
+                Resonance(
+                    amplitude,
+                    float(left),
+                    float(right),
+                    float(fractions[start:stop].min()),
+                    label,
+                    float(value),
+                    resolved,
+                )
+            )
     return ResonanceScan(tuple(resonances), coarse, ordered, float(threshold), float(tolerance))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -48,9 +49,14 @@ class SimulationResult:
     trapped: np.ndarray
     escape_time: np.ndarray
 
-    def __post_init__(self):
-        for name, dtype in (("t", np.float64), ("r", np.float64), ("v", np.float64), ("trapped", np.bool_),
-                            ("escape_time", np.float64)):
+    def __post_init__(self) -> None:
+        for name, dtype in (
+            ("t", np.float64),
+            ("r", np.float64),
+            ("v", np.float64),
+            ("trapped", np.bool_),
+            ("escape_time", np.float64),
+        ):
             array = np.asarray(getattr(self, name), dtype=dtype).view()  # a view: no copy, the caller's stays writable
             array.setflags(write=False)
             object.__setattr__(self, name, array)
@@ -73,7 +79,7 @@ class SimulationResult:
         """Fraction of the particles inside the trap in the last state."""
         return float(np.mean(self.trapped))
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the result to a NumPy ``.npz`` file that :func:`load_result` reads back exactly.
 
         The configuration is stored as JSON text beside the arrays; no pickle
@@ -90,7 +96,7 @@ class SimulationResult:
             escape_time=self.escape_time,
         )
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, SimulationResult):
             return NotImplemented
         return self.config == other.config and all(
@@ -101,7 +107,7 @@ class SimulationResult:
     __hash__ = None  # type: ignore[assignment]
 
 
-def load_result(path) -> SimulationResult:
+def load_result(path: str | os.PathLike[str]) -> SimulationResult:
     """Read a :class:`SimulationResult` written by :meth:`SimulationResult.save`.
 
     Raises
@@ -113,5 +119,11 @@ def load_result(path) -> SimulationResult:
         if "format" not in data.files or str(data["format"]) != _FORMAT:
             raise ConfigError(f"{path} is not a trapode result file (expected format {_FORMAT!r}).")
         config = config_from_dict(json.loads(str(data["config"])), source=str(path))
-        return SimulationResult(config=config, t=data["t"], r=data["r"], v=data["v"], trapped=data["trapped"],
-                                escape_time=data["escape_time"])
+        return SimulationResult(
+            config=config,
+            t=data["t"],
+            r=data["r"],
+            v=data["v"],
+            trapped=data["trapped"],
+            escape_time=data["escape_time"],
+        )

@@ -87,8 +87,9 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     integrator = get_method(config.method)
     system = ParticleSystem.from_config(config)
     _warn_unconfined(config)
-    trajectory = integrator.integrate(system, config.t_end, config.n_steps, config.save_stride, config.rtol,
-                                      config.atol)
+    trajectory = integrator.integrate(
+        system, config.t_end, config.n_steps, config.save_stride, config.rtol, config.atol
+    )
     result = _result(config, trajectory)
     if trajectory.stopped_at < 0:
         return result
@@ -99,12 +100,19 @@ def simulate(config: SimulationConfig) -> SimulationResult:
 def _result(config: SimulationConfig, trajectory: Trajectory) -> SimulationResult:
     h = config.step_size
     escape_time = np.where(trajectory.escape_step >= 0, trajectory.escape_step * h, np.nan)
-    return SimulationResult(config=config, t=np.minimum(trajectory.steps * h, config.t_end), r=trajectory.r,
-                            v=trajectory.v, trapped=trajectory.trapped, escape_time=escape_time)
+    return SimulationResult(
+        config=config,
+        t=np.minimum(trajectory.steps * h, config.t_end),
+        r=trajectory.r,
+        v=trajectory.v,
+        trapped=trajectory.trapped,
+        escape_time=escape_time,
+    )
 
 
-def _raise_incomplete(config: SimulationConfig, system: ParticleSystem, trajectory: Trajectory,
-                      result: SimulationResult) -> None:
+def _raise_incomplete(
+    config: SimulationConfig, system: ParticleSystem, trajectory: Trajectory, result: SimulationResult
+) -> None:
     """Raise for a run that stopped early, keeping what it computed on the exception's ``result``."""
     step = trajectory.stopped_at
     time = step * config.step_size
@@ -117,21 +125,33 @@ def _raise_incomplete(config: SimulationConfig, system: ParticleSystem, trajecto
             f"The state of particle {particle} became non-finite at step {step} (t = {time:.6g} µs) with method "
             f"{config.method!r}; the {kept.t.size} states kept before it are on this exception's `result`. "
             "Try a smaller step (more n_steps) or check for particles that collide.",
-            step=step, time=time, particle=particle, result=kept,
+            step=step,
+            time=time,
+            particle=particle,
+            result=kept,
         )
     # An adaptive method gave up: name the particle whose derivative is not finite, if one is.
     state = np.concatenate([last_r.ravel(), last_v.ravel()])
     bad = ~np.isfinite(system.rhs(float(result.t[-1]), state).reshape(2, -1, 3)).all(axis=(0, 2))
-    particle = int(np.argmax(bad)) if bad.any() else None
-    named = f" (particle {particle} has a non-finite acceleration)" if particle is not None else ""
+    culprit = int(np.argmax(bad)) if bad.any() else None
+    named = f" (particle {culprit} has a non-finite acceleration)" if culprit is not None else ""
     raise IntegrationError(
         f"Method {config.method!r} stopped before step {step} (t = {time:.6g} µs){named}: "
         f"{trajectory.message.rstrip('.')}. The states kept before it are on this exception's `result`.",
-        step=step, time=time, particle=particle, result=result,
+        step=step,
+        time=time,
+        particle=culprit,
+        result=result,
     )
 
 
 def _first_rows(result: SimulationResult, rows: int) -> SimulationResult:
     """The result cut to its first ``rows`` kept states (the finite part of a run that blew up)."""
-    return SimulationResult(config=result.config, t=result.t[:rows], r=result.r[:rows], v=result.v[:rows],
-                            trapped=result.trapped, escape_time=result.escape_time)
+    return SimulationResult(
+        config=result.config,
+        t=result.t[:rows],
+        r=result.r[:rows],
+        v=result.v[:rows],
+        trapped=result.trapped,
+        escape_time=result.escape_time,
+    )

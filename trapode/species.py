@@ -27,13 +27,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from scipy import constants as _si
 
 from ._validate import close_matches, short_repr
 from .errors import ConfigError
 
-__all__ = ["Species", "species", "ELEMENTARY_PARTICLES"]
+if TYPE_CHECKING:
+    from periodictable.core import Element
+
+__all__ = ["ELEMENTARY_PARTICLES", "Species", "species"]
 
 _ELECTRON_MASS = _si.physical_constants["electron mass in u"][0]
 
@@ -84,7 +88,7 @@ def _element_names() -> list[str]:
     return [element.symbol for element in periodictable.elements if element.number > 0]
 
 
-def _isotope_hint(element) -> str:
+def _isotope_hint(element: Element) -> str:
     stable = [iso.isotope for iso in element if getattr(iso, "abundance", 0) > 0]
     known = stable or [iso.isotope for iso in element]
     return ", ".join(f"{number}{element.symbol}" for number in known[:8])

@@ -12,29 +12,42 @@ depends on the batching or the number of workers.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
-from concurrent.futures import FIRST_COMPLETED, wait
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validate import count, real, short_repr
 from .checkpoint import Checkpoint
 from .compile.templates import instance_name
 from .errors import ConfigError
+from .forces.total import COULOMB_SERIAL
 from .setup.io import trap_to_dict
 from .setup.particles import Particle
 from .setup.trap import Drive, PenningTrap
-from .forces.total import COULOMB_SERIAL
 from .system import ParticleSystem, model_constants
 
-__all__ = ["SweepResult", "SweepError", "sweep"]
+if TYPE_CHECKING:
+    from dask.distributed import Client
+    from matplotlib.axes import Axes
+    from tqdm.auto import tqdm
+
+    from .resonances import Resonance
+
+__all__ = ["SweepError", "SweepResult", "sweep"]
 
 
 class SweepError(RuntimeError):
     """Some runs of a sweep failed twice; ``result`` holds everything else (NaN where a run failed)."""
 
-    def __init__(self, message, result, failures):
+    def __init__(
+        self, message: str, result: SweepResult, failures: list[tuple[int, int, BaseException | None]]
+    ) -> None:
         super().__init__(message)
         self.result = result
         self.failures = failures
@@ -76,12 +89,12 @@ class SweepResult:
     completed: np.ndarray
 
     @property
-    def fraction_trapped(self):
+    def fraction_trapped(self) -> np.ndarray:
         """Fraction of the ions left in the trap, shape (n_amplitudes, n_omegas); NaN for a failed run."""
         fraction = self.trapped.mean(axis=2)
         return np.where(self.completed, fraction, np.nan)
 
-    def plot(self, ax=None, resonances=None):
+    def plot(self, ax: Axes | None = None, resonances: Iterable[Resonance] | None = None) -> Axes:
         """Fraction trapped against ωV, one curve per amplitude (report figs. 14–16).
 
         See :func:`trapode.plotting.plot_fraction_trapped`.
@@ -91,7 +104,7 @@ class SweepResult:
         return plot_fraction_trapped(self, ax=ax, resonances=resonances)
 
 
-def _check_grid(name, values, positive):
+def _check_grid(name: str, values: ArrayLike, positive: bool) -> np.ndarray:
     try:
         grid = np.atleast_1d(np.asarray(values))
     except (ValueError, TypeError):
@@ -110,7 +123,9 @@ def _check_grid(name, values, positive):
     return grid
 
 
-def _check_settings(trap, ions, t_end, n_steps):
+def _check_settings(
+    trap: PenningTrap, ions: Particle | Iterable[Particle], t_end: float, n_steps: int
+) -> tuple[tuple[Particle, ...], float, int]:
     if not isinstance(trap, PenningTrap):
         raise ConfigError(f"trap must be a trapode.PenningTrap, got {trap!r}.")
     if isinstance(ions, Particle):
@@ -125,7 +140,9 @@ def _check_settings(trap, ions, t_end, n_steps):
     return ions, t_end, count("n_steps", n_steps)
 
 
-def _settings_record(trap, ions, t_end, n_steps, interactions):
+def _settings_record(
+    trap: PenningTrap, ions: Sequence[Particle], t_end: float, n_steps: int, interactions: bool
+) -> dict[str, Any]:
     """Everything that makes a run, but its drive: the identity of a checkpoint."""
     return {
         "format": "trapode-sweep-1",
@@ -149,13 +166,17 @@ class _Batch:
     omegas: np.ndarray
 
 
-def run_batch(batch):
+def run_batch(batch: _Batch) -> np.ndarray:
     """Compute one batch of runs; returns the ``trapped`` rows, shape (runs, ions). Runs where it is sent."""
     system = batch.system
     model = system.model
     values = system.trap.parameter_values()
-    rows = np.array([model_constants(model, {**values, "drive.amplitude": amplitude, "drive.omega": omega})
-                     for amplitude, omega in zip(batch.amplitudes, batch.omegas)])
+    rows = np.array(
+        [
+            model_constants(model, {**values, "drive.amplitude": amplitude, "drive.omega": omega})
+            for amplitude, omega in zip(batch.amplitudes, batch.omegas, strict=True)
+        ]
+    )
     runs, n = rows.shape[0], system.n_particles
     final_pos, final_vel = np.empty((2, runs, 3, n))
     finite = np.empty(runs, dtype=np.bool_)
@@ -163,12 +184,25 @@ def run_batch(batch):
     kernel = getattr(model, instance_name("final_states", "rk4_advance"))
     # The runs are spread over the threads, so each run sums its Coulomb forces on one.
     coulomb = min(system.coulomb, COULOMB_SERIAL)
-    kernel(batch.n_steps, batch.t_end / batch.n_steps, system.positions, system.velocities, system.charge,
-           system.q_over_m, rows, coulomb, system.coulomb_constant, final_pos, final_vel, finite, trapped)
+    kernel(
+        batch.n_steps,
+        batch.t_end / batch.n_steps,
+        system.positions,
+        system.velocities,
+        system.charge,
+        system.q_over_m,
+        rows,
+        coulomb,
+        system.coulomb_constant,
+        final_pos,
+        final_vel,
+        finite,
+        trapped,
+    )
     return trapped
 
 
-def _as_executor(executor):
+def _as_executor(executor: Any) -> Executor | None:
     """A concurrent.futures-style executor from an Executor, a Dask Client or None."""
     if hasattr(executor, "get_executor"):  # a dask.distributed.Client
         return executor.get_executor()
@@ -179,16 +213,35 @@ def _as_executor(executor):
     )
 
 
-def _progress_bar(total, enabled, description):
+def _progress_bar(total: int, enabled: bool, description: str) -> tqdm:
     from tqdm.auto import tqdm
 
     # disable=None: silent when stderr is not a terminal; delay: only sweeps longer than a second show a bar.
-    return tqdm(total=total, disable=None if enabled else True, delay=1.0, file=sys.stderr, unit="run",
-                desc=description, leave=False)
+    return tqdm(
+        total=total,
+        disable=None if enabled else True,
+        delay=1.0,
+        file=sys.stderr,
+        unit="run",
+        desc=description,
+        leave=False,
+    )
 
 
-def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interactions=False, checkpoint=None,
-          executor=None, progress=True, batch_size=None, retries=1):
+def sweep(
+    trap: PenningTrap,
+    ions: Particle | Iterable[Particle],
+    amplitudes: ArrayLike,
+    omegas: ArrayLike,
+    t_end: float = 500.0,
+    n_steps: int = 5000,
+    interactions: bool = False,
+    checkpoint: str | os.PathLike[str] | None = None,
+    executor: Executor | Client | None = None,
+    progress: bool = True,
+    batch_size: int | None = None,
+    retries: int = 1,
+) -> SweepResult:
     """Run the ions once per drive ``V0 (1 + f cos(ωV t))`` and record who stays trapped.
 
     Parameters
@@ -265,7 +318,7 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
     shape = (amplitude_grid.size, omega_grid.size)
     trapped = np.zeros((*shape, len(ions)), dtype=np.bool_)
     completed = np.zeros(shape, dtype=np.bool_)
-    store = None
+    store: Checkpoint | None = None
     if checkpoint is not None:
         store = Checkpoint(checkpoint, _settings_record(static_trap, ions, t_end, n_steps, interactions))
     try:
@@ -279,15 +332,22 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
         todo = [index for index, done in np.ndenumerate(completed) if not done]
         batches = []
         for start in range(0, len(todo), batch_size):
-            indices = todo[start:start + batch_size]
-            batches.append((indices, _Batch(
-                system, t_end, n_steps,
-                amplitudes=np.array([amplitude_grid[ia] for ia, _ in indices]),
-                omegas=np.array([omega_grid[iw] for _, iw in indices]),
-            )))
+            indices = todo[start : start + batch_size]
+            batches.append(
+                (
+                    indices,
+                    _Batch(
+                        system,
+                        t_end,
+                        n_steps,
+                        amplitudes=np.array([amplitude_grid[ia] for ia, _ in indices]),
+                        omegas=np.array([omega_grid[iw] for _, iw in indices]),
+                    ),
+                )
+            )
 
-        def record(indices, batch, rows):
-            for (ia, iw), row in zip(indices, rows):
+        def record(indices: Sequence[tuple[int, ...]], batch: _Batch, rows: np.ndarray) -> None:
+            for (ia, iw), row in zip(indices, rows, strict=True):
                 trapped[ia, iw] = row
                 completed[ia, iw] = True
             if store is not None:
@@ -298,8 +358,15 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
         if store is not None:
             store.close()
     result = SweepResult(
-        trap=static_trap, ions=ions, amplitudes=amplitude_grid, omegas=omega_grid, t_end=t_end,
-        n_steps=n_steps, interactions=interactions, trapped=trapped, completed=completed,
+        trap=static_trap,
+        ions=ions,
+        amplitudes=amplitude_grid,
+        omegas=omega_grid,
+        t_end=t_end,
+        n_steps=n_steps,
+        interactions=interactions,
+        trapped=trapped,
+        completed=completed,
     )
     if failures:
         shown = ", ".join(f"(f={amplitude_grid[ia]:g}, ωV={omega_grid[iw]:g})" for ia, iw, _ in failures[:5])
@@ -307,14 +374,23 @@ def sweep(trap, ions, amplitudes, omegas, t_end=500.0, n_steps=5000, interaction
             f"{len(failures)} run(s) failed {retries + 1} times: {shown}{', ...' if len(failures) > 5 else ''}; "
             f"first error: {failures[0][2]!r}. The other runs are in this exception's `result`"
             f"{' and in the checkpoint' if checkpoint is not None else ''}.",
-            result, failures,
+            result,
+            failures,
         )
     return result
 
 
-def _run_batches(batches, record, executor, retries, bar):
+def _run_batches(
+    batches: Sequence[tuple[Sequence[tuple[int, ...]], _Batch]],
+    record: Callable[[Sequence[tuple[int, ...]], _Batch, np.ndarray], None],
+    executor: Executor | None,
+    retries: int,
+    bar: tqdm,
+) -> list[tuple[int, int, BaseException | None]]:
     """Run every batch, here or on ``executor``, retrying failures; returns the runs that failed for good."""
-    failures = []
+    failures: list[tuple[int, int, BaseException | None]] = []
+    rows: np.ndarray | None
+    error: BaseException | None
     with bar:
         if executor is None:
             for indices, batch in batches:
@@ -323,7 +399,7 @@ def _run_batches(batches, record, executor, retries, bar):
                     try:
                         rows = run_batch(batch)
                         break
-                    except Exception as caught:  # noqa: BLE001 - reported with the run it belongs to
+                    except Exception as caught:
                         error = caught
                 if rows is None:
                     failures.extend((ia, iw, error) for ia, iw in indices)
@@ -343,10 +419,10 @@ def _run_batches(batches, record, executor, retries, bar):
                 elif attempt < retries:
                     try:
                         pending[executor.submit(run_batch, batch)] = (indices, batch, attempt + 1)
-                    except Exception as caught:  # noqa: BLE001 - a broken executor: the retry runs here
+                    except Exception as caught:
                         try:
                             record(indices, batch, run_batch(batch))
-                        except Exception:  # noqa: BLE001
+                        except Exception:
                             failures.extend((ia, iw, caught) for ia, iw in indices)
                         bar.update(len(indices))
                 else:

@@ -8,16 +8,22 @@ derived constants. Nothing below this layer sees the trap.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .compile import model_module
 from .forces.coulomb import THREADED_COULOMB_MIN_PARTICLES
 from .forces.total import COULOMB_OFF, COULOMB_SERIAL, COULOMB_THREADED
+
+if TYPE_CHECKING:
+    from .setup.config import SimulationConfig
+    from .setup.particles import Particle
+    from .setup.trap import PenningTrap
 
 __all__ = ["ParticleSystem", "model_constants", "right_hand_side"]
 
@@ -57,12 +63,12 @@ class ParticleSystem:
     interactions: bool
 
     @classmethod
-    def from_config(cls, config) -> ParticleSystem:
+    def from_config(cls, config: SimulationConfig) -> ParticleSystem:
         """Build the arrays of a :class:`~trapode.SimulationConfig`."""
         return cls.from_particles(config.particles, config.trap, config.interactions)
 
     @classmethod
-    def from_particles(cls, particles, trap, interactions: bool) -> ParticleSystem:
+    def from_particles(cls, particles: Sequence[Particle], trap: PenningTrap, interactions: bool) -> ParticleSystem:
         """Build the arrays for ``particles`` in ``trap`` (a :class:`~trapode.PenningTrap`)."""
         return cls(
             trap=trap,
@@ -73,7 +79,7 @@ class ParticleSystem:
             interactions=bool(interactions and len(particles) > 1),
         )
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         for derived in ("model", "constants", "q_over_m"):
             state.pop(derived, None)
@@ -126,11 +132,12 @@ class ParticleSystem:
 
     def rhs(self, t: float, y: np.ndarray) -> np.ndarray:
         """Compiled ``dy/dt = F(t, y)`` on the flat state, for ``solve_ivp``."""
-        return self.model.flat_rhs(t, y, self.charge, self.q_over_m, self.constants, self.coulomb,
-                                   self.coulomb_constant)
+        return self.model.flat_rhs(
+            t, y, self.charge, self.q_over_m, self.constants, self.coulomb, self.coulomb_constant
+        )
 
 
-def right_hand_side(config):
+def right_hand_side(config: SimulationConfig) -> tuple[Callable[[float, np.ndarray], np.ndarray], np.ndarray]:
     """The compiled right-hand side of a configuration's equations of motion.
 
     Parameters

@@ -37,8 +37,8 @@ from scipy import constants as _si
 __all__ = [
     "CODATA",
     "REPORT",
-    "Constants",
     "REPORT_CALCIUM_MASS",
+    "Constants",
     "angular_frequency_to_hz",
     "constants",
 ]

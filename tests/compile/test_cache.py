@@ -16,8 +16,9 @@ PYTHON = [sys.executable, "-c"]
 def run(code, cache_dir, check=True):
     environment = dict(os.environ, TRAPODE_CACHE_DIR=str(cache_dir))
     environment.pop("NUMBA_CACHE_DIR", None)
-    return subprocess.run([*PYTHON, textwrap.dedent(code)], capture_output=True, text=True, env=environment,
-                          check=check, timeout=300)
+    return subprocess.run(
+        [*PYTHON, textwrap.dedent(code)], capture_output=True, text=True, env=environment, check=check, timeout=300
+    )
 
 
 def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
@@ -58,17 +59,25 @@ TWO_PROCESSES = textwrap.dedent("""
 def test_two_processes_building_one_model_at_once_agree_and_a_third_compiles_nothing(tmp_path):
     environment = dict(os.environ, TRAPODE_CACHE_DIR=str(tmp_path))
     environment.pop("NUMBA_CACHE_DIR", None)
-    processes = [subprocess.Popen([*PYTHON, TWO_PROCESSES], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=environment) for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            [*PYTHON, TWO_PROCESSES], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+        )
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=300) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert outputs[0][0] == outputs[1][0]
     assert len(list(tmp_path.glob("trapode_model_*.py"))) == 1 and not list(tmp_path.glob(".*.tmp"))
-    later = run(TWO_PROCESSES + textwrap.dedent("""
+    later = run(
+        TWO_PROCESSES
+        + textwrap.dedent("""
         from trapode.compile import model_module
         model = model_module(trap)
         print(model.rk4_advance.stats.cache_misses, 'sympy' in sys.modules)
-    """), tmp_path)
+    """),
+        tmp_path,
+    )
     lines = later.stdout.splitlines()
     assert lines[0] == outputs[0][0].strip()
     assert lines[1] == "Counter() False"  # loaded from numba's cache, without SymPy
@@ -77,25 +86,35 @@ def test_two_processes_building_one_model_at_once_agree_and_a_third_compiles_not
 @pytest.mark.slow
 def test_a_cached_kernel_with_a_cached_parallel_callee_runs(tmp_path):
     """numba issue #8578: a kernel compiled against a parallel callee loaded from the cache crashed on load."""
-    run("""
+    run(
+        """
         import numpy as np
         from trapode.compile import interactions_module
         m = interactions_module()
         pos = np.random.default_rng(1).normal(size=(3, 40)); out = np.empty_like(pos)
         m.coulomb_accelerations_threaded(pos, np.ones(40), np.ones(40), 1.0, out)
-    """, tmp_path)
-    run("""
+    """,
+        tmp_path,
+    )
+    run(
+        """
         import trapode
         config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()],
                                           t_end=1.0, n_steps=10)
         trapode.simulate(config)
-    """, tmp_path)
-    again = run("""
+    """,
+        tmp_path,
+    )
+    again = run(
+        """
         import trapode
         config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()],
                                           t_end=1.0, n_steps=10)
         print(trapode.simulate(config).trapped[0])
-    """, tmp_path, check=False)
+    """,
+        tmp_path,
+        check=False,
+    )
     assert again.returncode == 0 and again.stdout.strip() == "True", again.stderr[-2000:]
 
 

@@ -41,7 +41,7 @@ def test_kernel_printer_writes_products_and_roots():
 
 def test_the_ideal_models_inner_loop_has_no_parameter_arithmetic(trap):
     source = open(model_module(trap).__file__).read()
-    acceleration = source[source.index("def acceleration("):source.index("@njit", source.index("def acceleration("))]
+    acceleration = source[source.index("def acceleration(") : source.index("@njit", source.index("def acceleration("))]
     body = acceleration.split('"""')[2]
     # Only constants read from c, per-particle products and the escape rule: no division, no parameter name.
     assert "/" not in body and "V_0" not in body and "d**2" not in body

@@ -9,7 +9,9 @@ from trapode.compile.templates import instance_name, templates
 def _calls(source, name):
     tree = ast.parse(source)
     function = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name)
-    return {node.func.id for node in ast.walk(function) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    return {
+        node.func.id for node in ast.walk(function) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
 
 
 def test_templates_stay_ordinary_python_functions():

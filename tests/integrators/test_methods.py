@@ -43,8 +43,9 @@ def midpoint():
 
 def test_registered_method_runs_through_simulate_at_its_order(midpoint, trap, particle_1):
     assert "midpoint" in trapode.available_methods()
-    study = trapode.convergence_study(single_config(trap, particle_1, t_end=5.0), methods=["midpoint"],
-                                      n_steps=[400, 800, 1600])
+    study = trapode.convergence_study(
+        single_config(trap, particle_1, t_end=5.0), methods=["midpoint"], n_steps=[400, 800, 1600]
+    )
     assert study.rates["midpoint"] == pytest.approx(2.0, abs=0.05)
 
 

@@ -18,8 +18,12 @@ def _report_equations(n_particles, interactions):
 
     ω0 = q B0 / m and ωz² = 2 q V0 / (m d²).
     """
-    B0, V0, d, k_e = (sp.Symbol("B_0", real=True), sp.Symbol("V_0", real=True), sp.Symbol("d", positive=True),
-                      sp.Symbol("k_e", positive=True))
+    B0, V0, d, k_e = (
+        sp.Symbol("B_0", real=True),
+        sp.Symbol("V_0", real=True),
+        sp.Symbol("d", positive=True),
+        sp.Symbol("k_e", positive=True),
+    )
     coordinates = [[sp.Function(f"{c}_{i}", real=True)(t) for c in "xyz"] for i in range(1, n_particles + 1)]
     charges = [sp.Symbol(f"q_{i}", real=True) for i in range(1, n_particles + 1)]
     masses = [sp.Symbol(f"m_{i}", positive=True) for i in range(1, n_particles + 1)]
@@ -34,7 +38,7 @@ def _report_equations(n_particles, interactions):
             for j in range(n_particles):
                 if j == i:
                     continue
-                distance = sp.sqrt(sum((a - b) ** 2 for a, b in zip(coordinates[i], coordinates[j])))
+                distance = sp.sqrt(sum((a - b) ** 2 for a, b in zip(coordinates[i], coordinates[j], strict=True)))
                 for k in range(3):
                     coulomb[k] += k_e * q / m * charges[j] * (coordinates[i][k] - coordinates[j][k]) / distance**3
         equations += [
@@ -78,8 +82,9 @@ def test_multipoles_are_rk_pk_of_cos_theta(order):
 
 
 def test_every_builtin_term_is_a_vacuum_field():
-    trap = trapode.PenningTrap(C4=1e-3, C6=2e-4, B2=3e4, tilt=0.1, tilt_azimuth=0.5, ellipticity=0.01,
-                               drive=trapode.Drive(0.1, 1.0))
+    trap = trapode.PenningTrap(
+        C4=1e-3, C6=2e-4, B2=3e4, tilt=0.1, tilt_azimuth=0.5, ellipticity=0.01, drive=trapode.Drive(0.1, 1.0)
+    )
     fields = symbolic.trap_fields(trap)
     for phi, _ in fields.potentials:
         assert sp.simplify(sum(sp.diff(phi, c, 2) for c in (x, y, z))) == 0
@@ -110,7 +115,7 @@ def test_linear_parts_and_linearity():
     assert not SymbolicModel.of(trapode.PenningTrap(C4=1e-3)).is_linear()
     assert not SymbolicModel.of(trapode.PenningTrap(B2=1.0)).is_linear()
     assert not SymbolicModel.of(trapode.PenningTrap(drive=trapode.Drive(0.1, 1.0))).is_linear()
-    field_at_centre, gradient, magnetic = SymbolicModel.of(trapode.PenningTrap(C4=1e-3, B2=1.0)).linear_parts()
+    field_at_centre, gradient, _ = SymbolicModel.of(trapode.PenningTrap(C4=1e-3, B2=1.0)).linear_parts()
     assert field_at_centre == sp.zeros(3, 1)
     volt, V0, d = sp.Symbol("volt", positive=True), sp.Symbol("V_0", real=True), sp.Symbol("d", positive=True)
     assert sp.simplify(gradient - volt * V0 / d**2 * sp.diag(1, 1, -2)) == sp.zeros(3, 3)  # C4 adds nothing at r = 0

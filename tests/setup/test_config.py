@@ -45,8 +45,9 @@ def test_save_stride(trap, particle_1):
     config = SimulationConfig(trap=trap, particles=[particle_1], t_end=1.0, n_steps=10, save_every=3)
     assert config.save_stride == 3
     assert SimulationConfig(trap=trap, particles=[particle_1], t_end=1.0, n_steps=10, save_every=50).save_stride == 10
-    assert SimulationConfig(trap=trap, particles=[particle_1], t_end=1.0, n_steps=10,
-                            save_every="final").save_stride == 10
+    assert (
+        SimulationConfig(trap=trap, particles=[particle_1], t_end=1.0, n_steps=10, save_every="final").save_stride == 10
+    )
 
 
 def test_unknown_method_lists_valid_ones(trap, particle_1):
@@ -63,7 +64,8 @@ def test_coincident_particles_rejected_only_with_interactions(trap, particle_1):
 
 
 def test_numpy_scalars_are_accepted(trap, particle_1):
-    config = SimulationConfig(trap=trap, particles=[particle_1], t_end=np.float64(2.0), n_steps=np.int64(20),
-                              interactions=np.bool_(False))
+    config = SimulationConfig(
+        trap=trap, particles=[particle_1], t_end=np.float64(2.0), n_steps=np.int64(20), interactions=np.bool_(False)
+    )
     assert (config.t_end, config.n_steps, config.interactions) == (2.0, 20, False)
     assert type(config.n_steps) is int

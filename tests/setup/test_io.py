@@ -41,6 +41,14 @@ def test_example_file_gives_the_report_setup(examples_dir, trap, particle_1, par
     )
 
 
+def test_real_trap_example_file(examples_dir):
+    config = trapode.load_config(examples_dir / "real_trap.toml")
+    trap = config.trap
+    assert (trap.C4, trap.B2, trap.tilt, trap.ellipticity) == (1e-3, 3e4, 0.01, 0.002)
+    assert len(trap.potentials) == 1 and len(trap.magnetic_fields) == 1
+    assert [p.species for p in config.particles] == ["9Be+", "40Ca+"] and config.save_every == 10
+
+
 def test_drive_example_file(examples_dir):
     config = trapode.load_config(examples_dir / "driven_trap.toml")
     assert config.trap.drive == trapode.Drive(amplitude=0.1, omega=1.39)
@@ -77,21 +85,34 @@ def test_toml_syntax_error_names_the_line(tmp_path):
     [
         ("m = 40.077", "m = -1.0", r"particles\[0\]: Particle\.m must be a positive finite mass in u, got -1\.0"),
         ("r = [20.0, 0.0, 20.0]", "r = [20.0, 0.0]", r"particles\[0\]: Particle\.r .*\(2 values\)"),
-        ("B0 = 1.0", 'B0 = "1.0"', r"\[trap\]: PenningTrap\.B0 must be a finite magnetic field in tesla, got '1\.0' \(str\)"),
+        (
+            "B0 = 1.0",
+            'B0 = "1.0"',
+            r"\[trap\]: PenningTrap\.B0 must be a finite magnetic field in tesla, got '1\.0' \(str\)",
+        ),
         ('method = "rk4"', 'method = "rk-4"', r"must be one of 'dop853', 'euler', 'rk4'.*got 'rk-4'"),
         ("n_steps = 4000", "", r"missing the required key 'n_steps'"),
         ("q = 1\n", "", r"particles\[0\]: Particle needs a species"),
         ("q = 1\n", 'species = "40Ca+"\n', r"particles\[0\]: Particle takes either species or q and m"),
         ("q = 1\nm = 40.077\n", 'species = "Ca"\n', r"particles\[0\]: species 'Ca' is not known"),
         ("r = [20.0, 0.0, 20.0]", "", r"particles\[0\] is missing the required key 'r'"),
-        ("d = 500.0", "d = 500.0\nC4 = \"big\"", r"\[trap\]: PenningTrap\.C4 must be a finite coefficient"),
-        ("d = 500.0", "d = 500.0\nconstants = \"si\"", r"PenningTrap\.constants must be one of 'codata', 'report'"),
-        ("d = 500.0", "d = 500.0\n[[trap.potentials]]\nexpression = \"x.__class__\"",
-         r"trap\.potentials\[0\]: expression 'x\.__class__': attribute access is not allowed"),
-        ("d = 500.0", "d = 500.0\n[[trap.potentials]]\nexpression = \"C*x\"\nparameters = { C = \"1\" }",
-         r"trap\.potentials\[0\]: Potential parameter C must be a finite number"),
-        ("d = 500.0", "d = 500.0\n[[trap.magnetic_fields]]\ncomponents = [\"b*x\", \"b*y\", \"0\"]\n"
-         "parameters = { b = 1.0 }", r"trap\.magnetic_fields\[0\]: MagneticField .* has divergence"),
+        ("d = 500.0", 'd = 500.0\nC4 = "big"', r"\[trap\]: PenningTrap\.C4 must be a finite coefficient"),
+        ("d = 500.0", 'd = 500.0\nconstants = "si"', r"PenningTrap\.constants must be one of 'codata', 'report'"),
+        (
+            "d = 500.0",
+            'd = 500.0\n[[trap.potentials]]\nexpression = "x.__class__"',
+            r"trap\.potentials\[0\]: expression 'x\.__class__': attribute access is not allowed",
+        ),
+        (
+            "d = 500.0",
+            'd = 500.0\n[[trap.potentials]]\nexpression = "C*x"\nparameters = { C = "1" }',
+            r"trap\.potentials\[0\]: Potential parameter C must be a finite number",
+        ),
+        (
+            "d = 500.0",
+            'd = 500.0\n[[trap.magnetic_fields]]\ncomponents = ["b*x", "b*y", "0"]\nparameters = { b = 1.0 }',
+            r"trap\.magnetic_fields\[0\]: MagneticField .* has divergence",
+        ),
         ("d = 500.0", "d = 500.0\npotentials = 3", r"trap\.potentials must be an array of tables"),
     ],
 )
@@ -149,7 +170,7 @@ def test_every_field_of_the_trap_loads_from_toml(tmp_path):
 def test_sympy_terms_round_trip_as_text():
     import sympy as sp
 
-    x, y, z, C = sp.symbols("x y z C")
+    x, y, C = sp.symbols("x y C")
     trap = trapode.PenningTrap(potentials=[trapode.Potential(C * (x**2 - y**2) / 3, C=2.0)])
     config = trapode.SimulationConfig(trap=trap, particles=[trapode.report_particle_1()], t_end=1.0, n_steps=10)
     data = trapode.setup.config_to_dict(config)
@@ -162,15 +183,20 @@ def test_sympy_terms_round_trip_as_text():
 
 
 def test_text_is_never_evaluated(tmp_path):
-    path = write(tmp_path, VALID.replace("t_end = 50.0", 't_end = "__import__(\'os\').getcwd()"'))
+    path = write(tmp_path, VALID.replace("t_end = 50.0", "t_end = \"__import__('os').getcwd()\""))
     with pytest.raises(ConfigError, match=r"t_end must be a positive finite duration in µs, got \"__import__"):
         trapode.load_config(path)
 
 
 def test_result_round_trips_exactly(tmp_path, trap, particle_1, particle_2):
     config = trapode.SimulationConfig(
-        trap=dataclasses.replace(trap, drive=trapode.Drive(0.1, 1.39)), particles=[particle_1, particle_2],
-        t_end=5.0, n_steps=300, method="rk4", interactions=True, rtol=3e-11,
+        trap=dataclasses.replace(trap, drive=trapode.Drive(0.1, 1.39)),
+        particles=[particle_1, particle_2],
+        t_end=5.0,
+        n_steps=300,
+        method="rk4",
+        interactions=True,
+        rtol=3e-11,
     )
     result = trapode.simulate(config)
     result.save(tmp_path / "run.npz")

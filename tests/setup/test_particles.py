@@ -20,8 +20,8 @@ def test_report_particles_keep_the_reports_mass():
 @pytest.mark.parametrize(
     "name, charge, atomic_mass",
     [
-        ("40Ca+", 1, 39.962590851),   # PHYSICS.md: ⁴⁰Ca⁺ = 39.962590851 − 0.000548580 u
-        ("9Be+", 1, 9.012183065),      # AME 2020
+        ("40Ca+", 1, 39.962590851),  # PHYSICS.md: ⁴⁰Ca⁺ = 39.962590851 − 0.000548580 u
+        ("9Be+", 1, 9.012183065),  # AME 2020
         ("133Cs+", 1, 132.905451961),
         ("40Ca2+", 2, 39.962590851),
         ("40Ca++", 2, 39.962590851),
@@ -38,9 +38,14 @@ def test_ion_masses_are_atomic_masses_less_electrons(name, charge, atomic_mass):
 
 @pytest.mark.parametrize(
     "name, charge, key",
-    [("electron", -1, "electron mass in u"), ("positron", 1, "electron mass in u"), ("proton", 1, "proton mass in u"),
-     ("antiproton", -1, "proton mass in u"), ("Antiproton", -1, "proton mass in u"),
-     ("alpha", 2, "alpha particle mass in u")],
+    [
+        ("electron", -1, "electron mass in u"),
+        ("positron", 1, "electron mass in u"),
+        ("proton", 1, "proton mass in u"),
+        ("antiproton", -1, "proton mass in u"),
+        ("Antiproton", -1, "proton mass in u"),
+        ("alpha", 2, "alpha particle mass in u"),
+    ],
 )
 def test_elementary_particles_have_codata_masses(name, charge, key):
     found = species(name)

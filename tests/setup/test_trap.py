@@ -20,8 +20,9 @@ def test_defaults_are_the_reports_trap_with_codata_constants(trap):
 
 
 def test_the_issues_keywords():
-    trap = PenningTrap(B0=1.0, V0=0.025, d=500.0, C4=1e-3, C6=0.0, B2=3e4, tilt=0.01, tilt_azimuth=0.0,
-                       ellipticity=0.002)
+    trap = PenningTrap(
+        B0=1.0, V0=0.025, d=500.0, C4=1e-3, C6=0.0, B2=3e4, tilt=0.01, tilt_azimuth=0.0, ellipticity=0.002
+    )
     kinds = [term.key for term in trap.terms()]
     assert kinds == [("quadrupole", 0), ("ellipticity", 0), ("multipole", 4), ("tilted_field", 0), ("bottle", 0)]
 
@@ -30,7 +31,11 @@ def test_a_term_is_present_only_when_its_coefficient_is_not_zero(trap):
     assert [term.key for term in trap.terms()] == [("quadrupole", 0), ("uniform_field", 0)]
     driven = dataclasses.replace(trap, drive=Drive(0.1, 1.0), C6=2e-4)
     assert [term.key for term in driven.terms()] == [
-        ("quadrupole", 0), ("multipole", 6), ("drive", 0), ("uniform_field", 0)]
+        ("quadrupole", 0),
+        ("multipole", 6),
+        ("drive", 0),
+        ("uniform_field", 0),
+    ]
 
 
 def test_parameters_travel_by_name(trap):

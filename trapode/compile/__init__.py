@@ -9,8 +9,12 @@ cache without SymPy. Parameter values are never part of a model.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from . import cache
+
+if TYPE_CHECKING:
+    from ..setup.trap import PenningTrap
 
 # The loaded model of each set of terms, so that a run looks its model up without hashing.
 _MODELS: dict[tuple, ModuleType] = {}
@@ -29,7 +33,7 @@ def interactions_module() -> ModuleType:
     return cache.load("interactions", "coulomb", build)
 
 
-def model_module(trap) -> ModuleType:
+def model_module(trap: PenningTrap) -> ModuleType:
     """The compiled module of ``trap``'s model (see :mod:`trapode.forces.protocol` for what it defines)."""
     terms = tuple(term.key for term in trap.terms())
     if terms not in _MODELS:

@@ -35,8 +35,7 @@ ENVIRONMENT_VARIABLE = "TRAPODE_CACHE_DIR"
 
 _PACKAGE = pathlib.Path(__file__).resolve().parent.parent
 # The parts of trapode whose source shapes a generated module.
-_GENERATING = ("compile", "physics", "forces", "integrators", "observers.py", "setup/expressions.py",
-               "setup/fields.py")
+_GENERATING = ("compile", "physics", "forces", "integrators", "observers.py", "setup/expressions.py", "setup/fields.py")
 _LOCK = threading.Lock()
 _LOADED: dict[str, ModuleType] = {}
 

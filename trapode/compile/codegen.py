@@ -40,7 +40,7 @@ from ..physics.fields import t
 from ..physics.model import COULOMB_SYMBOLS, STATE_SYMBOLS, SymbolicModel, coulomb_field
 from .templates import template_source
 
-__all__ = ["KernelPrinter", "split", "model_source", "interactions_source", "closed_form_source"]
+__all__ = ["KernelPrinter", "closed_form_source", "interactions_source", "model_source", "split"]
 
 JIT_OPTIONS = '_JIT = {"cache": True, "error_model": "numpy", "nogil": True}'
 
@@ -118,8 +118,11 @@ class _Hoister:
         if isinstance(expression, (sp.Add, sp.Mul)):
             # The arguments that could move form one group, e.g. volt·V0/d² in a product with x. A product's
             # numbers stay out of it (−2 k z, not k' z), so that the code can share q/m·k between components.
-            movable = [argument for argument in expression.args if argument.free_symbols <= self.movable
-                       and (argument.free_symbols or isinstance(expression, sp.Add))]
+            movable = [
+                argument
+                for argument in expression.args
+                if argument.free_symbols <= self.movable and (argument.free_symbols or isinstance(expression, sp.Add))
+            ]
             if len(movable) > 1 and self._liftable(expression.func(*movable)):
                 rest = [self(argument) for argument in expression.args if argument not in movable]
                 return expression.func(self._symbol(expression.func(*movable)), *rest)
@@ -155,8 +158,7 @@ def _body(expressions: Sequence[sp.Basic], printer: PythonCodePrinter, indent: s
 
 
 def _unpack(symbols: Iterable[sp.Symbol], container: str, used: set) -> list[str]:
-    return [f"    {symbol.name} = {container}[{index}]"
-            for index, symbol in enumerate(symbols) if symbol in used]
+    return [f"    {symbol.name} = {container}[{index}]" for index, symbol in enumerate(symbols) if symbol in used]
 
 
 def _free(expressions: Iterable[sp.Basic]) -> set:
@@ -167,8 +169,16 @@ def _tuple(items: Sequence[str]) -> str:
     return "(" + "".join(f"{item}, " for item in items) + ")" if items else "(0.0,)"
 
 
-def _kernel(name: str, arguments: str, doc: str, expressions: Sequence[sp.Basic], constants, time_terms,
-            inline: bool = True, result=None) -> str:
+def _kernel(
+    name: str,
+    arguments: str,
+    doc: str,
+    expressions: Sequence[sp.Basic],
+    constants,
+    time_terms,
+    inline: bool = True,
+    result=None,
+) -> str:
     """An inlined numba function of the state that reads its constants from ``c`` and time terms from ``s``."""
     printer = KernelPrinter()
     used = _free(expressions)
@@ -187,13 +197,18 @@ def _constants_function(constants, parameter_symbols: Sequence[sp.Symbol]) -> st
     expressions = [expression.xreplace(names) for _, expression in constants]
     lines, printed = _body(expressions, printer)
     unpacked = ", ".join(symbol.name for symbol in names.values())
-    return "\n".join([
-        "def constants(p):",
-        '    """The derived constants c of a run from its parameters p, in the order of PARAMETERS."""',
-        f"    ({unpacked},) = p",
-        *lines,
-        f"    return {_tuple(printed)}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "def constants(p):",
+                '    """The derived constants c of a run from its parameters p, in the order of PARAMETERS."""',
+                f"    ({unpacked},) = p",
+                *lines,
+                f"    return {_tuple(printed)}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _linearization_function(model: SymbolicModel, parameter_symbols: Sequence[sp.Symbol]) -> str:
@@ -203,14 +218,19 @@ def _linearization_function(model: SymbolicModel, parameter_symbols: Sequence[sp
     lines, printed = _body([*field_at_centre, *hessian, *magnetic], printer)
     unpacked = ", ".join(symbol.name for symbol in names.values())
     e0, k, b = printed[:3], printed[3:12], printed[12:]
-    rows = ", ".join(f"({', '.join(k[3 * row:3 * row + 3])})" for row in range(3))
-    return "\n".join([
-        "def linearization(p):",
-        '    """The static trap at its centre per unit charge: (E0, K, B0) with E ≈ E0 + K r, internal units."""',
-        f"    ({unpacked},) = p",
-        *lines,
-        f"    return ({', '.join(e0)}), ({rows}), ({', '.join(b)})",
-    ]) + "\n"
+    rows = ", ".join(f"({', '.join(k[3 * row : 3 * row + 3])})" for row in range(3))
+    return (
+        "\n".join(
+            [
+                "def linearization(p):",
+                '    """The static trap at its centre per unit charge: (E0, K, B0), E ≈ E0 + K r, internal units."""',
+                f"    ({unpacked},) = p",
+                *lines,
+                f"    return ({', '.join(e0)}), ({rows}), ({', '.join(b)})",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _term_names(trap) -> str:
@@ -242,8 +262,10 @@ def model_source(trap, module_key: str, interactions_module: str) -> str:
     model = SymbolicModel.of(trap)
     parameters = model.parameters
     symbols = list(parameters.values())
-    electric, magnetic = model.internal_fields()
-    acceleration = list(model.acceleration())
+    # Each component with its common factors taken out (E_x = x F, E_y = y F for an axisymmetric trap), so
+    # that the shared part is computed once: a real trap's step costs a fifth less.
+    electric, magnetic = (field.applyfunc(sp.factor_terms) for field in model.internal_fields())
+    acceleration = list(model.acceleration((electric, magnetic)))
     inside = model.inside()
     rest, time_terms, constants = split([*acceleration, *electric, *magnetic, inside], symbols)
     acceleration_rest, fields_rest, inside_rest = rest[:3], rest[3:9], rest[9]
@@ -262,20 +284,44 @@ def model_source(trap, module_key: str, interactions_module: str) -> str:
         f"IS_LINEAR = {model.is_linear()!r}",
         _constants_function(constants, symbols),
         _linearization_function(model, symbols),
-        "@njit(inline=\"always\", **_JIT)\ndef as_constants(row):\n"
+        '@njit(inline="always", **_JIT)\ndef as_constants(row):\n'
         '    """A row of derived constants as the tuple c."""\n'
         f"    return {_tuple([f'row[{index}]' for index in range(len(constants))])}\n",
-        _kernel("time_terms", "t, c", "The time-dependent terms s at time t (µs).",
-                [expression for _, expression in time_terms], constants, []),
-        _kernel("inside", "x, y, z, c", "The escape rule: True while the particle is in the trap.",
-                [inside_rest], constants, [], result=lambda printed: f"    return {printed[0]}"),
-        _kernel("acceleration", f"{state}, c, s",
-                "(q/m)(E + v × B) in µm/µs² inside the trap, zero outside.", acceleration_rest, constants,
-                time_terms,
-                result=lambda printed: guarded.format(", ".join(f"{p} if inside_now else 0.0" for p in printed))),
-        _kernel("fields", "x, y, z, c, s", "(E_x, E_y, E_z, B_x, B_y, B_z) per unit charge, internal units; zero outside.",
-                fields_rest, constants, time_terms,
-                result=lambda printed: guarded.format(", ".join(f"{p} if inside_now else 0.0" for p in printed))),
+        _kernel(
+            "time_terms",
+            "t, c",
+            "The time-dependent terms s at time t (µs).",
+            [expression for _, expression in time_terms],
+            constants,
+            [],
+        ),
+        _kernel(
+            "inside",
+            "x, y, z, c",
+            "The escape rule: True while the particle is in the trap.",
+            [inside_rest],
+            constants,
+            [],
+            result=lambda printed: f"    return {printed[0]}",
+        ),
+        _kernel(
+            "acceleration",
+            f"{state}, c, s",
+            "(q/m)(E + v × B) in µm/µs² inside the trap, zero outside.",
+            acceleration_rest,
+            constants,
+            time_terms,
+            result=lambda printed: guarded.format(", ".join(f"{p} if inside_now else 0.0" for p in printed)),
+        ),
+        _kernel(
+            "fields",
+            "x, y, z, c, s",
+            "(E_x, E_y, E_z, B_x, B_y, B_z) per unit charge, internal units; zero outside.",
+            fields_rest,
+            constants,
+            time_terms,
+            result=lambda printed: guarded.format(", ".join(f"{p} if inside_now else 0.0" for p in printed)),
+        ),
         _templates("model"),
     ]
     return "\n\n".join(parts) + "\n"
@@ -287,22 +333,32 @@ def interactions_source(module_key: str) -> str:
     dx, dy, dz, k_e = COULOMB_SYMBOLS
     printer = KernelPrinter()
     lines, printed = _body(list(field), printer)
-    pair = "\n".join([
-        "@njit(inline=\"always\", **_JIT)",
-        f"def coulomb_field({dx.name}, {dy.name}, {dz.name}, {k_e.name}):",
-        '    """Field (internal units) of a unit charge at separation Δ (µm): −∇ of k_e/|Δ|, derived by SymPy."""',
-        *lines,
-        f"    return {_tuple(printed)}",
-    ]) + "\n"
-    return "\n\n".join([
-        '"""The Coulomb interaction, shared by every model.\n\n'
-        'Generated by trapode.compile.codegen from the SymPy model: do not edit.\n"""',
-        "import math\n\nimport numpy as np\nfrom numba import njit, prange\n",
-        JIT_OPTIONS,
-        f"KEY = {module_key!r}",
-        pair,
-        _templates("interactions"),
-    ]) + "\n"
+    pair = (
+        "\n".join(
+            [
+                '@njit(inline="always", **_JIT)',
+                f"def coulomb_field({dx.name}, {dy.name}, {dz.name}, {k_e.name}):",
+                '    """Field (internal units) of a unit charge at separation Δ (µm): −∇(k_e/|Δ|), by SymPy."""',
+                *lines,
+                f"    return {_tuple(printed)}",
+            ]
+        )
+        + "\n"
+    )
+    return (
+        "\n\n".join(
+            [
+                '"""The Coulomb interaction, shared by every model.\n\n'
+                'Generated by trapode.compile.codegen from the SymPy model: do not edit.\n"""',
+                "import math\n\nimport numpy as np\nfrom numba import njit, prange\n",
+                JIT_OPTIONS,
+                f"KEY = {module_key!r}",
+                pair,
+                _templates("interactions"),
+            ]
+        )
+        + "\n"
+    )
 
 
 def _lambdified(name: str, arguments, expressions, doc: str) -> str:
@@ -317,17 +373,33 @@ def _lambdified(name: str, arguments, expressions, doc: str) -> str:
 def closed_form_source(module_key: str) -> str:
     """The source of the ideal trap's closed-form motion (NumPy functions, complex arithmetic)."""
     solution = closed_form.analytic_solution_expressions()
-    return "\n\n".join([
-        '"""The closed-form motion of one particle in the ideal static trap.\n\n'
-        'Generated by trapode.compile.codegen from trapode.physics.closed_form: do not edit.\n"""',
-        "import numpy",
-        f"KEY = {module_key!r}",
-        _lambdified("analytic_motion", closed_form.ANALYTIC_SYMBOLS, (solution["f"], solution["z"]),
+    return (
+        "\n\n".join(
+            [
+                '"""The closed-form motion of one particle in the ideal static trap.\n\n'
+                'Generated by trapode.compile.codegen from trapode.physics.closed_form: do not edit.\n"""',
+                "import numpy",
+                f"KEY = {module_key!r}",
+                _lambdified(
+                    "analytic_motion",
+                    closed_form.ANALYTIC_SYMBOLS,
+                    (solution["f"], solution["z"]),
                     "Closed-form (f, z) with f = x + i y. Arguments: t (µs, array), initial position (µm) "
-                    "and velocity (µm/µs), ω0 = qB0/m and ωz (rad/µs, complex for unbounded motion)."),
-        _lambdified("analytic_velocity", closed_form.ANALYTIC_SYMBOLS,
+                    "and velocity (µm/µs), ω0 = qB0/m and ωz (rad/µs, complex for unbounded motion).",
+                ),
+                _lambdified(
+                    "analytic_velocity",
+                    closed_form.ANALYTIC_SYMBOLS,
                     (sp.diff(solution["f"], t), sp.diff(solution["z"], t)),
-                    "Time derivative (ḟ, ż) of analytic_motion, in µm/µs."),
-        _lambdified("radial_coefficients", closed_form.RADIAL_SYMBOLS, (solution["C_plus"], solution["C_minus"]),
-                    "Complex coefficients (C+, C−) of f(t) = C+ e^{−i ω+ t} + C− e^{−i ω− t}."),
-    ]) + "\n"
+                    "Time derivative (ḟ, ż) of analytic_motion, in µm/µs.",
+                ),
+                _lambdified(
+                    "radial_coefficients",
+                    closed_form.RADIAL_SYMBOLS,
+                    (solution["C_plus"], solution["C_minus"]),
+                    "Complex coefficients (C+, C−) of f(t) = C+ e^{−i ω+ t} + C− e^{−i ω− t}.",
+                ),
+            ]
+        )
+        + "\n"
+    )

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Template", "instance_name", "kernel", "templates", "template_source", "variant"]
+__all__ = ["Template", "instance_name", "kernel", "template_source", "templates", "variant"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Template:
         source = textwrap.dedent(inspect.getsource(self.function))
         definition = ast.parse(source).body[0]
         assert isinstance(definition, ast.FunctionDef)
-        return "\n".join(source.splitlines()[definition.lineno - 1:]) + "\n"
+        return "\n".join(source.splitlines()[definition.lineno - 1 :]) + "\n"
 
     @property
     def references(self) -> frozenset:
@@ -72,9 +72,17 @@ _REGISTRY: dict[str, Template] = {}
 _VARIANTS: dict[str, dict[str, str]] = {}
 
 
-def kernel(function: Callable | None = None, *, group: str = "model", inline: bool = False, parallel: bool = False,
-           fastmath: tuple = (), uses: dict[str, Any] | None = None, stepper: bool = False,
-           per_stepper: str | None = None):
+def kernel(
+    function: Callable | None = None,
+    *,
+    group: str = "model",
+    inline: bool = False,
+    parallel: bool = False,
+    fastmath: tuple = (),
+    uses: dict[str, Any] | None = None,
+    stepper: bool = False,
+    per_stepper: str | None = None,
+):
     """Register ``function`` as a template; it stays an ordinary Python function where it is defined.
 
     Parameters
@@ -103,8 +111,9 @@ def kernel(function: Callable | None = None, *, group: str = "model", inline: bo
     """
 
     def register(function: Callable) -> Callable:
-        _REGISTRY[function.__name__] = Template(function, group, inline, parallel, tuple(fastmath),
-                                                dict(uses or {}), stepper, per_stepper)
+        _REGISTRY[function.__name__] = Template(
+            function, group, inline, parallel, tuple(fastmath), dict(uses or {}), stepper, per_stepper
+        )
         return function
 
     return register(function) if function is not None else register
@@ -187,15 +196,22 @@ def template_source(group: str) -> str:
             parts.append(_decorated(template, template.source))
             continue
         for stepper in steppers:
-            parts.append(_decorated(template, _substituted(
-                template, instance_name(template.name, stepper.name),
-                {"advance": instance_name(stepper.name, template.per_stepper)},
-            )))
+            parts.append(
+                _decorated(
+                    template,
+                    _substituted(
+                        template,
+                        instance_name(template.name, stepper.name),
+                        {"advance": instance_name(stepper.name, template.per_stepper)},
+                    ),
+                )
+            )
     for suffix, replacements in _VARIANTS.items():
         dependent = _dependents([t for t in items if t.per_stepper is None], set(replacements))
         mapping = {**replacements, **{name: instance_name(name, suffix) for name in dependent}}
         for template in items:
             if template.name in dependent:
-                parts.append(_decorated(template, _substituted(template, instance_name(template.name, suffix),
-                                                               mapping)))
+                parts.append(
+                    _decorated(template, _substituted(template, instance_name(template.name, suffix), mapping))
+                )
     return "\n\n".join(parts)

@@ -77,8 +77,22 @@ def coulomb_row_pair(i, pos, charge, k_e, field):
     # The slices start at 0, which keeps the inner loop free of index checks.
     rest = i + 2
     sums = coulomb_two_rows(
-        xs[i], ys[i], zs[i], charge[i], xs[j], ys[j], zs[j], charge[j],
-        xs[rest:], ys[rest:], zs[rest:], charge[rest:], k_e, field[0, rest:], field[1, rest:], field[2, rest:],
+        xs[i],
+        ys[i],
+        zs[i],
+        charge[i],
+        xs[j],
+        ys[j],
+        zs[j],
+        charge[j],
+        xs[rest:],
+        ys[rest:],
+        zs[rest:],
+        charge[rest:],
+        k_e,
+        field[0, rest:],
+        field[1, rest:],
+        field[2, rest:],
     )
     field[0, i] += sums[0]
     field[1, i] += sums[1]

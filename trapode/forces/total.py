@@ -16,8 +16,10 @@ __all__ = ["COULOMB_OFF", "COULOMB_SERIAL", "COULOMB_THREADED", "accelerations"]
 COULOMB_OFF, COULOMB_SERIAL, COULOMB_THREADED = 0, 1, 2
 
 
-@kernel(inline=True, uses={"COULOMB_OFF": COULOMB_OFF, "COULOMB_SERIAL": COULOMB_SERIAL,
-                           "COULOMB_THREADED": COULOMB_THREADED})
+@kernel(
+    inline=True,
+    uses={"COULOMB_OFF": COULOMB_OFF, "COULOMB_SERIAL": COULOMB_SERIAL, "COULOMB_THREADED": COULOMB_THREADED},
+)
 def accelerations(t, pos, vel, charge, q_over_m, c, coulomb, k_e, out):
     """Write the acceleration (µm/µs²) of every particle at time ``t`` (µs) into ``out`` (3, N).
 

@@ -24,9 +24,9 @@ from ..errors import ConfigError
 from ..observers import rows_written, saved_steps
 
 __all__ = [
+    "METHODS",
     "FixedStepIntegrator",
     "Integrator",
-    "METHODS",
     "Trajectory",
     "available_methods",
     "get_method",
@@ -67,11 +67,13 @@ class Trajectory(NamedTuple):
 class Integrator(Protocol):
     """What :func:`register_method` needs."""
 
-    name: str
-    order: int
+    @property
+    def name(self) -> str: ...
 
-    def integrate(self, system, t_end: float, n_steps: int, stride: int, rtol: float, atol: float) -> Trajectory:
-        ...
+    @property
+    def order(self) -> int: ...
+
+    def integrate(self, system, t_end: float, n_steps: int, stride: int, rtol: float, atol: float) -> Trajectory: ...
 
 
 def empty_output(n_steps: int, stride: int, n_particles: int) -> tuple[np.ndarray, np.ndarray]:
@@ -85,12 +87,17 @@ def finish(system, r_out, v_out, n_steps, stride, escape, final_pos, stopped_at,
     """A :class:`Trajectory` from a run's output arrays: the rows written, in the (rows, N, 3) view."""
     steps = saved_steps(n_steps, stride)
     if stopped_at >= 0:
-        steps = steps[:rows_written(stopped_at, stride)].copy()
+        steps = steps[: rows_written(stopped_at, stride)].copy()
         steps[-1] = stopped_at
     rows = steps.size
     return Trajectory(
-        r=r_out[:rows].transpose(0, 2, 1), v=v_out[:rows].transpose(0, 2, 1), steps=steps, escape_step=escape,
-        trapped=system.trapped_flags(final_pos), stopped_at=stopped_at, message=message,
+        r=r_out[:rows].transpose(0, 2, 1),
+        v=v_out[:rows].transpose(0, 2, 1),
+        steps=steps,
+        escape_step=escape,
+        trapped=system.trapped_flags(final_pos),
+        stopped_at=stopped_at,
+        message=message,
     )
 
 
@@ -128,9 +135,25 @@ class FixedStepIntegrator:
         first, stopped_at = 0, -1
         while first < n_steps and stopped_at < 0:
             last = min(first + chunk, n_steps)
-            stopped_at = int(advance(first, last, h, n_steps, stride, pos, vel, system.charge, system.q_over_m,
-                                     system.constants, system.coulomb, system.coulomb_constant, r_out, v_out,
-                                     escape))
+            stopped_at = int(
+                advance(
+                    first,
+                    last,
+                    h,
+                    n_steps,
+                    stride,
+                    pos,
+                    vel,
+                    system.charge,
+                    system.q_over_m,
+                    system.constants,
+                    system.coulomb,
+                    system.coulomb_constant,
+                    r_out,
+                    v_out,
+                    escape,
+                )
+            )
             first = last
         message = "the state became non-finite" if stopped_at >= 0 else ""
         return finish(system, r_out, v_out, n_steps, stride, escape, pos, stopped_at, message)

@@ -12,8 +12,9 @@ __all__ = ["euler_advance"]
 
 
 @kernel(stepper=True)
-def euler_advance(first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out,
-                  escape_step):
+def euler_advance(
+    first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out, escape_step
+):
     """Advance ``pos`` and ``vel`` in place from step ``first`` to step ``last`` by forward Euler.
 
     The stepper signature shared by every fixed-step method: ``h`` is the

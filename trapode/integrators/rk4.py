@@ -49,18 +49,25 @@ def rk4_independent_step(step, h, pos, vel, q_over_m, c, escape_step):
         a3x, a3y, a3z = acceleration(x + half * u2, y + half * v2, z + half * w2, u3, v3, w3, qm, c, s_middle)
         u4, v4, w4 = u + h * a3x, v + h * a3y, w + h * a3z
         a4x, a4y, a4z = acceleration(x + h * u3, y + h * v3, z + h * w3, u4, v4, w4, qm, c, s_end)
-        x, y, z = x + sixth * (u + 2.0 * u2 + 2.0 * u3 + u4), y + sixth * (v + 2.0 * v2 + 2.0 * v3 + v4), \
-            z + sixth * (w + 2.0 * w2 + 2.0 * w3 + w4)
-        u, v, w = u + sixth * (a1x + 2.0 * a2x + 2.0 * a3x + a4x), v + sixth * (a1y + 2.0 * a2y + 2.0 * a3y + a4y), \
-            w + sixth * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
+        x, y, z = (
+            x + sixth * (u + 2.0 * u2 + 2.0 * u3 + u4),
+            y + sixth * (v + 2.0 * v2 + 2.0 * v3 + v4),
+            z + sixth * (w + 2.0 * w2 + 2.0 * w3 + w4),
+        )
+        u, v, w = (
+            u + sixth * (a1x + 2.0 * a2x + 2.0 * a3x + a4x),
+            v + sixth * (a1y + 2.0 * a2y + 2.0 * a3y + a4y),
+            w + sixth * (a1z + 2.0 * a2z + 2.0 * a3z + a4z),
+        )
         pos[0, i], pos[1, i], pos[2, i] = x, y, z
         vel[0, i], vel[1, i], vel[2, i] = u, v, w
         mark_escape(step + 1, i, x, y, z, c, escape_step)
 
 
 @kernel(stepper=True, uses={"COULOMB_OFF": COULOMB_OFF})
-def rk4_advance(first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out,
-                escape_step):
+def rk4_advance(
+    first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out, escape_step
+):
     """Advance ``pos`` and ``vel`` in place from step ``first`` to step ``last`` by classical RK4.
 
     Signature and return value as :func:`trapode.integrators.euler.euler_advance`.

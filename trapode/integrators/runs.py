@@ -20,15 +20,15 @@ from ..observers import is_nonfinite, observe
 __all__ = ["advance", "final_states", "observe_samples", "trapped_flags"]
 
 
-def advance(first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out,
-            escape_step):
+def advance(first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out, escape_step):
     """Placeholder for a fixed-step stepper (see :func:`trapode.integrators.euler.euler_advance`)."""
     raise NotImplementedError("advance stands for a stepper in templates instantiated per method.")
 
 
 @kernel(per_stepper="final", parallel=True)
-def final_states(n_steps, h, pos0, vel0, charge, q_over_m, constant_rows, coulomb, k_e, final_pos, final_vel,
-                 finite, trapped):
+def final_states(
+    n_steps, h, pos0, vel0, charge, q_over_m, constant_rows, coulomb, k_e, final_pos, final_vel, finite, trapped
+):
     """Run the same particles once per row of ``constant_rows`` (P, n_constants) and keep the final states.
 
     The stepper runs with the final-state-only observer
@@ -46,8 +46,23 @@ def final_states(n_steps, h, pos0, vel0, charge, q_over_m, constant_rows, coulom
         vel = vel0.copy()
         # Every array the stepper gets is the run's own: numba updates the reference counts of the arrays
         # it passes down, atomically, and threads that share one array's count run at two thirds of the speed.
-        advance(0, n_steps, h, n_steps, n_steps, pos, vel, charge.copy(), q_over_m.copy(), c, coulomb, k_e,
-                np.empty((0, 3, n)), np.empty((0, 3, n)), np.empty(0, dtype=np.int64))
+        advance(
+            0,
+            n_steps,
+            h,
+            n_steps,
+            n_steps,
+            pos,
+            vel,
+            charge.copy(),
+            q_over_m.copy(),
+            c,
+            coulomb,
+            k_e,
+            np.empty((0, 3, n)),
+            np.empty((0, 3, n)),
+            np.empty(0, dtype=np.int64),
+        )
         nonfinite = False
         for i in range(n):
             trapped[run, i] = inside(pos[0, i], pos[1, i], pos[2, i], c)

@@ -46,8 +46,9 @@ class SolveIvpIntegrator:
     order: int
     scipy_method: str
 
-    def integrate(self, system, t_end: float, n_steps: int, stride: int, rtol: float = 1e-12,
-                  atol: float = 1e-12) -> Trajectory:
+    def integrate(
+        self, system, t_end: float, n_steps: int, stride: int, rtol: float = 1e-12, atol: float = 1e-12
+    ) -> Trajectory:
         """Integrate ``system`` adaptively and observe it on the grid ``t_i = i t_end / n_steps``."""
         # Imported here: scipy.integrate doubles the start-up time of every process.
         from scipy.integrate import solve_ivp
@@ -56,8 +57,15 @@ class SolveIvpIntegrator:
         # A state that overflows makes SciPy's step control warn before it gives up;
         # the failure is reported by simulate() with the step and the particle.
         with np.errstate(all="ignore"):
-            solution = solve_ivp(system.rhs, (0.0, t_end), system.initial_state(), method=self.scipy_method,
-                                 t_eval=grid, rtol=rtol, atol=atol)
+            solution = solve_ivp(
+                system.rhs,
+                (0.0, t_end),
+                system.initial_state(),
+                method=self.scipy_method,
+                t_eval=grid,
+                rtol=rtol,
+                atol=atol,
+            )
         n_particles, computed = system.n_particles, len(solution.t)
         samples = np.reshape(solution.y, (2, n_particles, 3, computed)).transpose(0, 3, 2, 1)
         r_samples, v_samples = np.ascontiguousarray(samples[0]), np.ascontiguousarray(samples[1])
@@ -67,11 +75,21 @@ class SolveIvpIntegrator:
         escape = np.full(n_particles, -1, dtype=np.int64)
         # A solver that gave up keeps its last computed state as the last row.
         last = n_steps if computed == n_steps + 1 else computed - 1
-        stopped_at = int(system.model.observe_samples(r_samples, v_samples, system.constants, last, stride,
-                                                      r_out, v_out, escape))
+        stopped_at = int(
+            system.model.observe_samples(r_samples, v_samples, system.constants, last, stride, r_out, v_out, escape)
+        )
         if stopped_at >= 0:
-            return finish(system, r_out, v_out, n_steps, stride, escape, r_samples[stopped_at], stopped_at,
-                          "the state became non-finite")
+            return finish(
+                system,
+                r_out,
+                v_out,
+                n_steps,
+                stride,
+                escape,
+                r_samples[stopped_at],
+                stopped_at,
+                "the state became non-finite",
+            )
         if last < n_steps:
             trajectory = finish(system, r_out, v_out, last, stride, escape, r_samples[last], -1)
             return trajectory._replace(stopped_at=computed, message=solution.message)

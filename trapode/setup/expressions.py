@@ -21,8 +21,8 @@ node by node, again without evaluating text.
 Examples
 --------
 >>> from trapode.setup.expressions import parse
->>> parse("C * x**2", ["C"]).names
-frozenset({'C', 'x'})
+>>> sorted(parse("C * x**2", ["C"]).names)
+['C', 'x']
 >>> parse("x.__class__", [])
 Traceback (most recent call last):
 ...
@@ -35,15 +35,27 @@ import ast
 import keyword
 import math
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from .._validate import close_matches, short_repr
 from ..errors import ExpressionError
 
+if TYPE_CHECKING:
+    import sympy as sp
+
 __all__ = [
-    "COORDINATES", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ParsedExpression",
-    "check_parameter_name", "check_sympy_expression", "parse", "to_sympy",
+    "COORDINATES",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "ParsedExpression",
+    "check_parameter_name",
+    "check_sympy_expression",
+    "parse",
+    "to_sympy",
 ]
 
 #: Names that stand for the position (µm) and the time (µs).
@@ -51,8 +63,19 @@ COORDINATES = ("x", "y", "z", "t")
 
 #: Functions allowed in expressions, with the number of arguments each takes.
 FUNCTIONS = {
-    "sin": 1, "cos": 1, "tan": 1, "asin": 1, "acos": 1, "atan": 1, "atan2": 2,
-    "sinh": 1, "cosh": 1, "tanh": 1, "exp": 1, "log": 1, "sqrt": 1,
+    "sin": 1,
+    "cos": 1,
+    "tan": 1,
+    "asin": 1,
+    "acos": 1,
+    "atan": 1,
+    "atan2": 2,
+    "sinh": 1,
+    "cosh": 1,
+    "tanh": 1,
+    "exp": 1,
+    "log": 1,
+    "sqrt": 1,
 }
 
 #: Named constants allowed in expressions.
@@ -137,7 +160,9 @@ def _prescan(text: str) -> None:
         if not (character.isascii() and (character.isprintable() or character in " \t")):
             raise ExpressionError(
                 f"expression {short_repr(text)}: character {character!r} at column {column + 1} is not allowed "
-                "(printable ASCII only).", text, column,
+                "(printable ASCII only).",
+                text,
+                column,
             )
     depth = deepest = 0
     for character in text:
@@ -150,6 +175,7 @@ def _prescan(text: str) -> None:
 def _constant_value(text: str, node: ast.AST) -> float | None:
     """The value of a subtree made of numbers and arithmetic only, or None if it has names or calls."""
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, (int, float))  # the checker lets only numbers through
         return float(node.value)
     if isinstance(node, ast.UnaryOp):
         inner = _constant_value(text, node.operand)
@@ -160,8 +186,11 @@ def _constant_value(text: str, node: ast.AST) -> float | None:
             return None
         try:
             value = {
-                ast.Add: lambda: left + right, ast.Sub: lambda: left - right, ast.Mult: lambda: left * right,
-                ast.Div: lambda: left / right, ast.Pow: lambda: math.pow(left, right),
+                ast.Add: lambda: left + right,
+                ast.Sub: lambda: left - right,
+                ast.Mult: lambda: left * right,
+                ast.Div: lambda: left / right,
+                ast.Pow: lambda: math.pow(left, right),
             }[type(node.op)]()
         except (ZeroDivisionError, OverflowError, ValueError):
             raise _error(text, "this constant part cannot be computed (division by zero or overflow)", node) from None
@@ -210,8 +239,9 @@ class _Checker:
 
     def _check_BinOp(self, node: ast.BinOp, depth: int) -> None:
         if type(node.op) not in _BINARY:
-            raise _error(self.text, _HINTS.get(type(node.op), f"operator {type(node.op).__name__} is not allowed"),
-                         node)
+            raise _error(
+                self.text, _HINTS.get(type(node.op), f"operator {type(node.op).__name__} is not allowed"), node
+            )
         self.check(node.left, depth + 1)
         self.check(node.right, depth + 1)
         if isinstance(node.op, ast.Pow):
@@ -268,7 +298,9 @@ def parse(text: object, parameters: Iterable[str], where: str = "expression") ->
         raise ExpressionError(f"{where} must not be empty.", text)
     _prescan(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # Python's own warnings about odd literals ("1if") mean nothing here
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         column = (error.offset or 1) - 1
         raise ExpressionError(
@@ -284,7 +316,7 @@ def parse(text: object, parameters: Iterable[str], where: str = "expression") ->
 _SYMPY_FUNCTIONS = {"asin": "asin", "acos": "acos", "atan": "atan", "atan2": "atan2"}
 
 
-def to_sympy(parsed: ParsedExpression, symbols: dict):
+def to_sympy(parsed: ParsedExpression, symbols: dict) -> sp.Expr:
     """The SymPy form of a checked expression, built node by node (no text is evaluated).
 
     Parameters
@@ -295,7 +327,7 @@ def to_sympy(parsed: ParsedExpression, symbols: dict):
     """
     import sympy as sp
 
-    def build(node):
+    def build(node: ast.AST) -> sp.Expr:
         if isinstance(node, ast.Constant):
             return sp.Integer(node.value) if isinstance(node.value, int) else sp.Float(node.value)
         if isinstance(node, ast.Name):
@@ -306,18 +338,22 @@ def to_sympy(parsed: ParsedExpression, symbols: dict):
         if isinstance(node, ast.BinOp):
             left, right = build(node.left), build(node.right)
             return {
-                ast.Add: sp.Add, ast.Mult: sp.Mul, ast.Pow: sp.Pow,
-                ast.Sub: lambda a, b: sp.Add(a, -b), ast.Div: lambda a, b: sp.Mul(a, sp.Pow(b, -1)),
+                ast.Add: sp.Add,
+                ast.Mult: sp.Mul,
+                ast.Pow: sp.Pow,
+                ast.Sub: lambda a, b: sp.Add(a, -b),
+                ast.Div: lambda a, b: sp.Mul(a, sp.Pow(b, -1)),
             }[type(node.op)](left, right)
         if isinstance(node, ast.Call):
-            function = getattr(sp, _SYMPY_FUNCTIONS.get(node.func.id, node.func.id))
+            name = cast(ast.Name, node.func).id  # parse() lets only the named functions be called
+            function = getattr(sp, _SYMPY_FUNCTIONS.get(name, name))
             return function(*(build(argument) for argument in node.args))
         raise AssertionError(f"unchecked node {node!r}")  # parse() lets no other node through
 
     return build(parsed.tree.body)
 
 
-def check_sympy_expression(expression, parameters: Iterable[str], where: str):
+def check_sympy_expression(expression: object, parameters: Iterable[str], where: str) -> frozenset[str]:
     """Check a SymPy expression given instead of text: its symbols and the functions it calls.
 
     Symbols are matched by name (x, y, z, t and the declared parameters), so

@@ -18,18 +18,21 @@ from __future__ import annotations
 import math
 import random
 import warnings
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._validate import real, short_repr
 from ..errors import ConfigError, FieldWarning
 from .expressions import COORDINATES, check_parameter_name, check_sympy_expression, parse, to_sympy
 
+if TYPE_CHECKING:
+    import sympy as sp
+
 __all__ = [
+    "TERM_PARAMETERS",
     "BuiltinTerm",
     "MagneticField",
     "Potential",
-    "TERM_PARAMETERS",
 ]
 
 #: Parameters of the built-in terms, by term kind (paths into PenningTrap).
@@ -79,7 +82,7 @@ def _check_parameters(parameters: dict[str, Any], where: str) -> tuple[tuple[str
     return tuple(sorted(items))
 
 
-def _read(expression: Any, names: tuple[str, ...], where: str):
+def _read(expression: Any, names: tuple[str, ...], where: str) -> tuple[tuple[str, str], frozenset[str]]:
     """(canonical key, names used) of a text or SymPy expression."""
     if isinstance(expression, str):
         parsed = parse(expression, names, where)
@@ -99,14 +102,14 @@ def _check_all_used(names: tuple[str, ...], used: frozenset, where: str) -> None
         )
 
 
-def sympy_form(expression: Any, symbols: dict):
+def sympy_form(expression: Any, symbols: dict) -> sp.Expr:
     """A user expression (text or SymPy) in the given symbols, by name."""
     if isinstance(expression, str):
         return to_sympy(parse(expression, tuple(name for name in symbols if name not in COORDINATES)), symbols)
     return expression.xreplace({symbol: symbols[symbol.name] for symbol in expression.free_symbols})
 
 
-def _vanishes(expression, symbols: dict) -> bool:
+def _vanishes(expression: sp.Expr, symbols: dict) -> bool:
     """Whether a SymPy expression in the coordinates is identically zero.
 
     Polynomials are decided exactly by expanding them; other expressions by
@@ -134,8 +137,40 @@ def _vanishes(expression, symbols: dict) -> bool:
     return True
 
 
-@dataclass(frozen=True, init=False)
-class Potential:
+class _UserTerm:
+    """What the user terms share: named parameter values and the key of their expressions."""
+
+    kind: ClassVar[str]
+    parameters: tuple
+    _key: tuple
+
+    @property
+    def parameter_values(self) -> dict[str, float]:
+        """The parameters as a dictionary."""
+        return dict(self.parameters)
+
+    @property
+    def key(self) -> tuple:
+        """Plain data identifying the expressions (not the parameter values)."""
+        return (self.kind, self._key, tuple(name for name, _ in self.parameters))
+
+    def _symbols(self) -> tuple[dict, dict]:
+        """SymPy symbols of the coordinates and parameters by name, and each parameter's value."""
+        import sympy as sp
+
+        symbols = {name: sp.Symbol(name, real=True) for name in (*COORDINATES, *dict(self.parameters))}
+        return symbols, {symbols[name]: sp.Float(value) for name, value in self.parameters}
+
+    def _content(self) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        values = "".join(f", {name}={value!r}" for name, value in self.parameters)
+        return f"{type(self).__name__}({short_repr(self._content())}{values})"
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class Potential(_UserTerm):
     """A user term of the electrostatic potential, in volts.
 
     Parameters
@@ -167,6 +202,7 @@ class Potential:
 
     expression: Any
     parameters: tuple
+    _key: tuple = field(init=False, repr=False, compare=False)
 
     def __init__(self, expression: Any, /, **parameters: float):
         where = "Potential"
@@ -179,24 +215,16 @@ class Potential:
         object.__setattr__(self, "_key", key)
         self._warn_if_not_harmonic()
 
-    @property
-    def parameter_values(self) -> dict[str, float]:
-        """The parameters as a dictionary, in the order of the expression's declaration."""
-        return dict(self.parameters)
+    kind = "potential"
 
-    @property
-    def key(self) -> tuple:
-        """Plain data identifying the expression (not the parameter values)."""
-        return ("potential", self._key, tuple(name for name, _ in self.parameters))
+    def _content(self) -> Any:
+        return self.expression
 
     def _warn_if_not_harmonic(self) -> None:
         import sympy as sp
 
-        symbols = {name: sp.Symbol(name, real=True) for name in COORDINATES}
-        symbols.update({name: sp.Symbol(name, real=True) for name, _ in self.parameters})
-        phi = sympy_form(self.expression, symbols).xreplace(
-            {symbols[name]: sp.Float(value) for name, value in self.parameters}
-        )
+        symbols, values = self._symbols()
+        phi = sympy_form(self.expression, symbols).xreplace(values)
         laplacian = sum(sp.diff(phi, symbols[name], 2) for name in "xyz")
         if not _vanishes(laplacian, symbols):
             warnings.warn(
@@ -206,13 +234,9 @@ class Potential:
                 stacklevel=3,
             )
 
-    def __repr__(self) -> str:
-        values = "".join(f", {name}={value!r}" for name, value in self.parameters)
-        return f"Potential({short_repr(self.expression)}{values})"
 
-
-@dataclass(frozen=True, init=False)
-class MagneticField:
+@dataclass(frozen=True, init=False, repr=False)
+class MagneticField(_UserTerm):
     """A user term of the magnetic field, in tesla.
 
     Parameters
@@ -237,6 +261,7 @@ class MagneticField:
 
     components: tuple
     parameters: tuple
+    _key: tuple = field(init=False, repr=False, compare=False)
 
     def __init__(self, components: Any, /, **parameters: float):
         where = "MagneticField"
@@ -247,8 +272,9 @@ class MagneticField:
             )
         items = _check_parameters(parameters, where)
         names = tuple(name for name, _ in items)
-        keys, used = [], frozenset()
-        for axis, component in zip("xyz", components):
+        keys: list[tuple] = []
+        used: frozenset = frozenset()
+        for axis, component in zip("xyz", components, strict=True):
             key, names_used = _read(component, names, f"{where} B_{axis}")
             keys.append(key)
             used |= names_used
@@ -258,30 +284,19 @@ class MagneticField:
         object.__setattr__(self, "_key", tuple(keys))
         self._check_divergence()
 
-    @property
-    def parameter_values(self) -> dict[str, float]:
-        """The parameters as a dictionary."""
-        return dict(self.parameters)
+    kind = "magnetic_field"
 
-    @property
-    def key(self) -> tuple:
-        """Plain data identifying the expressions (not the parameter values)."""
-        return ("magnetic_field", self._key, tuple(name for name, _ in self.parameters))
+    def _content(self) -> Any:
+        return self.components
 
     def _check_divergence(self) -> None:
         import sympy as sp
 
-        symbols = {name: sp.Symbol(name, real=True) for name in COORDINATES}
-        symbols.update({name: sp.Symbol(name, real=True) for name, _ in self.parameters})
-        values = {symbols[name]: sp.Float(value) for name, value in self.parameters}
+        symbols, values = self._symbols()
         field = [sympy_form(component, symbols).xreplace(values) for component in self.components]
-        divergence = sum(sp.diff(component, symbols[name]) for component, name in zip(field, "xyz"))
+        divergence = sum(sp.diff(component, symbols[name]) for component, name in zip(field, "xyz", strict=True))
         if not _vanishes(divergence, symbols):
             raise ConfigError(
                 f"MagneticField {short_repr(self.components)} has divergence "
                 f"∇·B = {short_repr(sp.N(sp.simplify(divergence), 6))} T/µm; a magnetic field must have ∇·B = 0."
             )
-
-    def __repr__(self) -> str:
-        values = "".join(f", {name}={value!r}" for name, value in self.parameters)
-        return f"MagneticField({short_repr(self.components)}{values})"

@@ -36,8 +36,10 @@ and no text from a file is ever evaluated.
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .._validate import close_matches, short_repr
 from ..errors import ConfigError
@@ -51,16 +53,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["load_config", "config_from_dict", "config_to_dict", "trap_from_dict", "trap_to_dict"]
+__all__ = ["config_from_dict", "config_to_dict", "load_config", "trap_from_dict", "trap_to_dict"]
 
 _TOP_KEYS = ("trap", "particles", "t_end", "n_steps", "method", "interactions", "rtol", "atol", "save_every")
 _TRAP_NUMBERS = ("B0", "V0", "d", "C4", "C6", "B2", "tilt", "tilt_azimuth", "ellipticity")
 _TRAP_KEYS = (*_TRAP_NUMBERS, "constants", "drive", "potentials", "magnetic_fields")
 _DRIVE_KEYS = ("amplitude", "omega")
-_POTENTIAL_KEYS = ("expression", "parameters")
-_FIELD_KEYS = ("components", "parameters")
 _PARTICLE_KEYS = ("species", "q", "m", "r", "v")
 _REQUIRED_TOP = ("trap", "particles", "t_end", "n_steps")
+
+_T = TypeVar("_T")
 
 
 def _check_table(table: Any, allowed: tuple, where: str, source: str, required: tuple = ()) -> None:
@@ -78,7 +80,7 @@ def _check_table(table: Any, allowed: tuple, where: str, source: str, required: 
             raise ConfigError(f"{source}: {where} is missing the required key {key!r}.")
 
 
-def _build(kind, where: str, source: str, *arguments, **fields):
+def _build(kind: Callable[..., _T], where: str, source: str, *arguments: Any, **fields: Any) -> _T:
     """Call a config class, prefixing its error with where the value came from."""
     try:
         return kind(*arguments, **fields)
@@ -95,35 +97,32 @@ def _array_of_tables(data: dict, key: str, where: str, source: str) -> list:
     return tables
 
 
-def _parameter_table(table: dict, where: str, source: str) -> dict:
-    parameters = table.get("parameters", {})
-    if not isinstance(parameters, dict):
-        raise ConfigError(f"{source}: {where}.parameters must be a table of numbers, got {short_repr(parameters)}.")
-    return parameters
+def _user_terms(table: dict, key: str, kind: type[_T], content: str, where: str, source: str) -> list[_T]:
+    """The user terms of ``[[{where}.{key}]]``: each a ``content`` (expression or components) and ``parameters``."""
+    terms = []
+    for index, entry in enumerate(_array_of_tables(table, key, f"{where}.{key}", source)):
+        place = f"{where}.{key}[{index}]"
+        _check_table(entry, (content, "parameters"), place, source, required=(content,))
+        parameters = entry.get("parameters", {})
+        if not isinstance(parameters, dict):
+            raise ConfigError(f"{source}: {place}.parameters must be a table of numbers, got {short_repr(parameters)}.")
+        terms.append(_build(kind, place, source, entry[content], **parameters))
+    return terms
 
 
 def trap_from_dict(table: Any, source: str = "configuration", where: str = "trap") -> PenningTrap:
     """Build a :class:`~trapode.PenningTrap` from plain data (the ``[trap]`` table of a file)."""
     _check_table(table, _TRAP_KEYS, f"[{where}]", source)
-    drive = None
+    drive: Drive | None = None
     if "drive" in table:
         _check_table(table["drive"], _DRIVE_KEYS, f"[{where}.drive]", source, required=_DRIVE_KEYS)
         drive = _build(Drive, f"[{where}.drive]", source, **table["drive"])
-    potentials = []
-    for index, entry in enumerate(_array_of_tables(table, "potentials", "trap.potentials", source)):
-        place = f"trap.potentials[{index}]"
-        _check_table(entry, _POTENTIAL_KEYS, place, source, required=("expression",))
-        potentials.append(_build(Potential, place, source, entry["expression"],
-                                 **_parameter_table(entry, place, source)))
-    fields = []
-    for index, entry in enumerate(_array_of_tables(table, "magnetic_fields", "trap.magnetic_fields", source)):
-        place = f"trap.magnetic_fields[{index}]"
-        _check_table(entry, _FIELD_KEYS, place, source, required=("components",))
-        fields.append(_build(MagneticField, place, source, entry["components"],
-                             **_parameter_table(entry, place, source)))
+    potentials = _user_terms(table, "potentials", Potential, "expression", where, source)
+    fields = _user_terms(table, "magnetic_fields", MagneticField, "components", where, source)
     settings = {key: table[key] for key in (*_TRAP_NUMBERS, "constants") if key in table}
-    return _build(PenningTrap, f"[{where}]", source, drive=drive, potentials=potentials, magnetic_fields=fields,
-                  **settings)
+    return _build(
+        PenningTrap, f"[{where}]", source, drive=drive, potentials=potentials, magnetic_fields=fields, **settings
+    )
 
 
 def config_from_dict(data: Any, source: str = "configuration") -> SimulationConfig:
@@ -182,8 +181,10 @@ def trap_to_dict(trap: PenningTrap) -> dict:
         ]
     if trap.magnetic_fields:
         table["magnetic_fields"] = [
-            {"components": [_expression_text(c, "MagneticField") for c in b.components],
-             "parameters": b.parameter_values}
+            {
+                "components": [_expression_text(c, "MagneticField") for c in b.components],
+                "parameters": b.parameter_values,
+            }
             for b in trap.magnetic_fields
         ]
     return table
@@ -210,7 +211,7 @@ def config_to_dict(config: SimulationConfig) -> dict:
     return data
 
 
-def load_config(path) -> SimulationConfig:
+def load_config(path: str | os.PathLike[str]) -> SimulationConfig:
     """Read a :class:`~trapode.SimulationConfig` from a TOML file.
 
     Parameters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -46,13 +47,14 @@ class Particle:
     (1.0, 39.962042)
     """
 
-    q: float | None = None
-    m: float | None = None
+    # None: from the species. After construction both are always floats.
+    q: float = None  # type: ignore[assignment]
+    m: float = None  # type: ignore[assignment]
     r: tuple = (0.0, 0.0, 0.0)
     v: tuple = (0.0, 0.0, 0.0)
     species: str | None = field(default=None, kw_only=True)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.species is not None:
             if self.q is not None or self.m is not None:
                 raise ConfigError(
@@ -62,11 +64,13 @@ class Particle:
             found = look_up(self.species)
             object.__setattr__(self, "q", found.charge)
             object.__setattr__(self, "m", found.mass)
-        elif self.q is None or self.m is None:
+        # q and m are typed float (as they are once built), but are None here when not given.
+        elif self.q is None or self.m is None:  # type: ignore[redundant-expr]
             raise ConfigError("Particle needs a species (e.g. species='40Ca+') or both q (e) and m (u).")
         object.__setattr__(self, "q", real("Particle.q", self.q, "a finite charge in e"))
-        object.__setattr__(self, "m", real("Particle.m", self.m, "a positive finite mass in u", minimum=0.0,
-                                           strict=True))
+        object.__setattr__(
+            self, "m", real("Particle.m", self.m, "a positive finite mass in u", minimum=0.0, strict=True)
+        )
         object.__setattr__(self, "r", vector3("Particle.r", self.r, "µm"))
         object.__setattr__(self, "v", vector3("Particle.v", self.v, "µm/µs"))
 
@@ -81,7 +85,7 @@ class Particle:
 
 
 def report_particle_1() -> Particle:
-    """Particle 1 of the report: Ca⁺ (m = 40.077 u, as the report takes it) at r0 = (20, 0, 20) µm, v0 = (0, 25, 0) µm/µs."""
+    """Particle 1 of the report: Ca⁺ (m = 40.077 u, as it takes it) at (20, 0, 20) µm with (0, 25, 0) µm/µs."""
     return Particle(q=1, m=REPORT_CALCIUM_MASS, r=(20, 0, 20), v=(0, 25, 0))
 
 
@@ -90,8 +94,15 @@ def report_particle_2() -> Particle:
     return Particle(q=1, m=REPORT_CALCIUM_MASS, r=(25, 25, 0), v=(0, 40, 5))
 
 
-def random_particles(n: int, trap: PenningTrap, seed=None, *, q: float = 1.0, m: float = REPORT_CALCIUM_MASS,
-                     species: str | None = None) -> list[Particle]:
+def random_particles(
+    n: int,
+    trap: PenningTrap,
+    seed: int | np.random.Generator | None = None,
+    *,
+    q: float = 1.0,
+    m: float = REPORT_CALCIUM_MASS,
+    species: str | None = None,
+) -> list[Particle]:
     """Draw ``n`` identical ions with random initial states.
 
     Every Cartesian component of the position (µm) and of the velocity (µm/µs)
@@ -130,13 +141,18 @@ def random_particles(n: int, trap: PenningTrap, seed=None, *, q: float = 1.0, m:
         raise ConfigError(f"random_particles trap must be a trapode.PenningTrap, got {short_repr(trap)}.")
     if seed is not None and not isinstance(seed, np.random.Generator):
         seed = count("random_particles seed", seed, minimum=0)
+    kind: dict[str, Any]
     if species is not None:
         kind = {"species": species}
     else:
-        kind = {"q": real("random_particles q", q, "a finite charge in e"),
-                "m": real("random_particles m", m, "a positive finite mass in u", minimum=0.0, strict=True)}
+        kind = {
+            "q": real("random_particles q", q, "a finite charge in e"),
+            "m": real("random_particles m", m, "a positive finite mass in u", minimum=0.0, strict=True),
+        }
     rng = np.random.default_rng(seed)
     scale = 0.1 * trap.d
     positions = rng.normal(0.0, scale, size=(n, 3))
     velocities = rng.normal(0.0, scale, size=(n, 3))
-    return [Particle(**kind, r=tuple(r), v=tuple(v)) for r, v in zip(positions.tolist(), velocities.tolist())]
+    return [
+        Particle(**kind, r=tuple(r), v=tuple(v)) for r, v in zip(positions.tolist(), velocities.tolist(), strict=True)
+    ]

@@ -35,12 +35,17 @@ class Drive:
     amplitude: float
     omega: float
 
-    def __post_init__(self):
-        object.__setattr__(self, "amplitude", real("Drive.amplitude", self.amplitude,
-                                                   "a finite number ≥ 0 (dimensionless)", minimum=0.0))
-        object.__setattr__(self, "omega", real("Drive.omega", self.omega,
-                                               "a positive finite angular frequency in rad/µs", minimum=0.0,
-                                               strict=True))
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "amplitude",
+            real("Drive.amplitude", self.amplitude, "a finite number ≥ 0 (dimensionless)", minimum=0.0),
+        )
+        object.__setattr__(
+            self,
+            "omega",
+            real("Drive.omega", self.omega, "a positive finite angular frequency in rad/µs", minimum=0.0, strict=True),
+        )
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ class PenningTrap:
     magnetic_fields: tuple = field(default=(), kw_only=True)
     constants: str = field(default="codata", kw_only=True)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         checks = {
             "B0": "a finite magnetic field in tesla",
             "V0": "a finite voltage in volt",
@@ -126,15 +131,19 @@ class PenningTrap:
         }
         for name, expected in checks.items():
             object.__setattr__(self, name, real(f"PenningTrap.{name}", getattr(self, name), expected))
-        object.__setattr__(self, "d", real("PenningTrap.d", self.d, "a positive finite length in µm", minimum=0.0,
-                                           strict=True))
+        object.__setattr__(
+            self, "d", real("PenningTrap.d", self.d, "a positive finite length in µm", minimum=0.0, strict=True)
+        )
         if self.drive is not None:
             instance("PenningTrap.drive", self.drive, Drive, "a trapode.Drive or None")
-        object.__setattr__(self, "potentials", sequence_of("PenningTrap.potentials", self.potentials, Potential,
-                                                           "trapode.Potential"))
-        object.__setattr__(self, "magnetic_fields", sequence_of("PenningTrap.magnetic_fields",
-                                                                self.magnetic_fields, MagneticField,
-                                                                "trapode.MagneticField"))
+        object.__setattr__(
+            self, "potentials", sequence_of("PenningTrap.potentials", self.potentials, Potential, "trapode.Potential")
+        )
+        object.__setattr__(
+            self,
+            "magnetic_fields",
+            sequence_of("PenningTrap.magnetic_fields", self.magnetic_fields, MagneticField, "trapode.MagneticField"),
+        )
         choice("PenningTrap.constants", self.constants, units.constant_set_names())
 
     @property
@@ -176,16 +185,23 @@ class PenningTrap:
         ``"potentials[0].C"``, ``"magnetic_fields[1].b"``, and the unit factors
         ``"constants.tesla"``, ``"constants.volt"``, ``"constants.coulomb"``.
         """
-        values = {name: getattr(self, name) for name in
-                  ("B0", "V0", "d", "C4", "C6", "B2", "tilt", "tilt_azimuth", "ellipticity")}
+        values = {
+            name: getattr(self, name)
+            for name in ("B0", "V0", "d", "C4", "C6", "B2", "tilt", "tilt_azimuth", "ellipticity")
+        }
         drive = self.drive if self.drive is not None else Drive(0.0, 1.0)
         values.update({"drive.amplitude": drive.amplitude, "drive.omega": drive.omega})
         for kind, terms in (("potentials", self.potentials), ("magnetic_fields", self.magnetic_fields)):
             for index, term in enumerate(terms):
                 values.update({f"{kind}[{index}].{name}": value for name, value in term.parameters})
         factors = self.units
-        values.update({"constants.tesla": factors.tesla, "constants.volt": factors.volt,
-                       "constants.coulomb": factors.coulomb_constant})
+        values.update(
+            {
+                "constants.tesla": factors.tesla,
+                "constants.volt": factors.volt,
+                "constants.coulomb": factors.coulomb_constant,
+            }
+        )
         return values
 
     def frequencies(self, particle: Particle) -> TrapFrequencies:
