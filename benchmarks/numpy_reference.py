@@ -7,14 +7,14 @@ and a Python loop over time steps.
 
 import numpy as np
 
-from trapode.units import COULOMB_CONSTANT, TESLA, VOLT
+from trapode import units
 
 
-def accelerations(t, r, v, charge_to_mass, charge, B0, V0, d, f, omega_v, interactions):
-    voltage = V0 * VOLT * (1 + f * np.cos(omega_v * t))
-    inside = (np.einsum("ij,ij->i", r, r) <= d * d)[:, None]
+def accelerations(t, r, v, charge_to_mass, charge, B0, V0, d, f, omega_v, interactions, factors=units.CODATA):
+    voltage = V0 * factors.volt * (1 + f * np.cos(omega_v * t))
+    inside = (np.einsum("ij,ij->i", r, r) < d * d)[:, None]
     E = voltage / d**2 * r * np.array([1.0, 1.0, -2.0])
-    B = B0 * TESLA
+    B = B0 * factors.tesla
     lorentz = np.column_stack([E[:, 0] + v[:, 1] * B, E[:, 1] - v[:, 0] * B, E[:, 2]])
     a = np.where(inside, charge_to_mass[:, None] * lorentz, 0.0)
     if interactions:
@@ -22,7 +22,7 @@ def accelerations(t, r, v, charge_to_mass, charge, B0, V0, d, f, omega_v, intera
         distance2 = np.einsum("ijk,ijk->ij", separation, separation)
         np.fill_diagonal(distance2, np.inf)
         weights = charge[None, :] / (distance2 * np.sqrt(distance2))
-        a += COULOMB_CONSTANT * charge_to_mass[:, None] * np.einsum("ij,ijk->ik", weights, separation)
+        a += factors.coulomb_constant * charge_to_mass[:, None] * np.einsum("ij,ijk->ik", weights, separation)
     return a
 
 
@@ -41,7 +41,9 @@ def rk4(config, n_steps=None):
     out[0] = r
 
     def a(t, r, v):
-        return accelerations(t, r, v, charge_to_mass, charge, trap.B0, trap.V0, trap.d, f, omega_v, interactions)
+        return accelerations(
+            t, r, v, charge_to_mass, charge, trap.B0, trap.V0, trap.d, f, omega_v, interactions, trap.units
+        )
 
     for n in range(n_steps):
         t = n * h

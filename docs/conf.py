@@ -1,10 +1,11 @@
 """Sphinx configuration for trapode's documentation.
 
-Three pages are generated at build time, so that they cannot drift from the
-code: the equations (rendered from the SymPy model), the command-line
-reference (from the argument parsers) and the gallery (figures made by
-``trapode reproduce --quick``, or copied from the folder named by the
-environment variable ``TRAPODE_GALLERY``).
+Three pages and a figure are generated at build time, so that they cannot
+drift from the code: the equations (rendered from the SymPy model), the
+command-line reference (from the argument parsers), the gallery (figures made
+by ``trapode reproduce --quick``, or copied from the folder named by the
+environment variable ``TRAPODE_GALLERY``) and the figure of
+``examples/real_trap.py``, made by running it.
 """
 
 import contextlib
@@ -49,8 +50,7 @@ def _write_equations():
     solution = closed_form.analytic_solution_expressions()
     t = closed_form.t
     lines = [
-        "The equations below are printed by SymPy from :mod:`trapode.physics.model` when the documentation is "
-        "built.",
+        "The equations below are printed by SymPy from :mod:`trapode.physics.model` when the documentation is built.",
         "",
         "One particle in the static ideal trap (report eqs. 10–12):",
         "",
@@ -62,14 +62,20 @@ def _write_equations():
         lines.append(_math(equation))
     lines += ["With the drive :math:`V_0 \\to V_0 (1 + f \\cos \\omega_V t)`, the axial equation becomes", ""]
     lines.append(_math(driven[2]))
-    lines += ["A real trap, with an octupole :math:`C_4`, a magnetic bottle :math:`B_2` and B tilted by "
-              ":math:`\\theta_B` (``PenningTrap(C4=..., B2=..., tilt=...)``), gives for the axial motion", ""]
+    lines += [
+        "A real trap, with an octupole :math:`C_4`, a magnetic bottle :math:`B_2` and B tilted by "
+        ":math:`\\theta_B` (``PenningTrap(C4=..., B2=..., tilt=...)``), gives for the axial motion",
+        "",
+    ]
     lines.append(_math(real[2]))
     lines += ["The closed form for one particle in the ideal trap: the characteristic roots", ""]
     lines.append(_math(sympy.Eq(sympy.Symbol("omega_+"), solution["omega_plus"])))
     lines.append(_math(sympy.Eq(sympy.Symbol("omega_-"), solution["omega_minus"])))
-    lines += ["the coefficients of :math:`f = x + i y = C_+ e^{-i \\omega_+ t} + C_- e^{-i \\omega_- t}` fitted to "
-              "the initial state,", ""]
+    lines += [
+        "the coefficients of :math:`f = x + i y = C_+ e^{-i \\omega_+ t} + C_- e^{-i \\omega_- t}` fitted to "
+        "the initial state,",
+        "",
+    ]
     lines.append(_math(sympy.Eq(sympy.Symbol("C_+"), solution["C_plus"])))
     lines.append(_math(sympy.Eq(sympy.Symbol("C_-"), solution["C_minus"])))
     lines += ["and the axial motion from ``dsolve``:", ""]
@@ -100,8 +106,11 @@ def _write_gallery():
         reproduce(folder, quick=True, progress=False)
     images.mkdir(exist_ok=True)
     summary = (folder / "README.md").read_text(encoding="utf-8").split("\n## ")
-    lines = [f"Made by ``trapode reproduce --quick`` (20 ions, coarser grids) when the documentation was built; "
-             "``trapode reproduce`` makes them at the report's settings.", ""]
+    lines = [
+        "Made by ``trapode reproduce --quick`` (20 ions, coarser grids) when the documentation was built; "
+        "``trapode reproduce`` makes them at the report's settings.",
+        "",
+    ]
     for section in summary[1:]:
         title, *body = section.splitlines()
         text = [line for line in body if line and not line.startswith("![")]
@@ -110,12 +119,29 @@ def _write_gallery():
             continue
         name = picture[0].split("](")[1].rstrip(")")
         shutil.copy(folder / name, images / name)
-        lines += [title, "~" * len(title), "", *text, "", f".. image:: /_generated/gallery/{name}", "   :width: 80%",
-                  ""]
+        lines += [
+            title,
+            "~" * len(title),
+            "",
+            *text,
+            "",
+            f".. image:: /_generated/gallery/{name}",
+            "   :width: 80%",
+            "",
+        ]
     (GENERATED / "gallery.rst").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _write_real_trap_figure():
+    """The figure of examples/real_trap.py, made by running it as it stands."""
+    import subprocess
+
+    example = HERE.parent / "examples" / "real_trap.py"
+    subprocess.run([sys.executable, str(example), str(GENERATED / "real_trap.png")], check=True, capture_output=True)
 
 
 _write_equations()
 _write_cli_reference()
 _write_gallery()
+_write_real_trap_figure()
 sys.stdout.flush()

@@ -35,8 +35,9 @@ def main(output=pathlib.Path("convergence_figures")):
         atol=1e-13,
     )
     for reference in ("analytic", "dop853"):
-        study = trapode.convergence_study(config, methods=("euler", "rk4"), n_steps=(4000, 8000, 16000, 32000),
-                                          reference=reference)
+        study = trapode.convergence_study(
+            config, methods=("euler", "rk4"), n_steps=(4000, 8000, 16000, 32000), reference=reference
+        )
         print(study.table(), end="\n\n")
         for method, figure_number in (("euler", 12), ("rk4", 13)):
             ax = plot_relative_error(study, method)

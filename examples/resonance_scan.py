@@ -36,14 +36,16 @@ def main():
     arguments = parser.parse_args()
     output = arguments.output
     output.mkdir(parents=True, exist_ok=True)
-    n_ions, settings = (20, dict(t_end=100.0, n_steps=1000)) if arguments.quick else (100, dict(t_end=500.0,
-                                                                                                n_steps=5000))
+    n_ions, settings = (
+        (20, dict(t_end=100.0, n_steps=1000)) if arguments.quick else (100, dict(t_end=500.0, n_steps=5000))
+    )
     trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
     amplitudes = [0.1, 0.4, 0.7]
 
     ions = trapode.random_particles(n_ions, trap, seed=2022)
-    scan = trapode.find_resonances(trap, ions, amplitudes, np.arange(0.2, 2.5 + 1e-9, 0.02),
-                                   checkpoint=output / "coarse.db", **settings)
+    scan = trapode.find_resonances(
+        trap, ions, amplitudes, np.arange(0.2, 2.5 + 1e-9, 0.02), checkpoint=output / "coarse.db", **settings
+    )
     print(scan.table(), end="\n\n")
     ax = scan.plot()
     ax.figure.savefig(output / "fig14_fraction_trapped.png", dpi=150)
@@ -52,8 +54,15 @@ def main():
     fine = np.linspace(2.05, 2.35, 31)
     for figure, interactions in ((15, False), (16, True)):
         runs = [
-            trapode.sweep(trap, trapode.random_particles(n_ions, trap, seed=seed), amplitudes, fine,
-                          interactions=interactions, checkpoint=output / f"fine_{interactions}_{seed}.db", **settings)
+            trapode.sweep(
+                trap,
+                trapode.random_particles(n_ions, trap, seed=seed),
+                amplitudes,
+                fine,
+                interactions=interactions,
+                checkpoint=output / f"fine_{interactions}_{seed}.db",
+                **settings,
+            )
             for seed in range(2022, 2022 + arguments.seeds)
         ]
         ax = plot_fraction_trapped(runs)
@@ -61,10 +70,14 @@ def main():
         ax.figure.savefig(path, dpi=150)
         plt.close(ax.figure)
         mean = np.mean([run.fraction_trapped for run in runs], axis=0)
-        lowest = ", ".join(f"f = {a:g}: {row.min():.2f} at ωV = {fine[np.argmin(row)]:.3f}"
-                           for a, row in zip(amplitudes, mean))
-        print(f"fig. {figure} ({'with' if interactions else 'without'} interaction), lowest mean fraction kept: "
-              f"{lowest} rad/µs; saved {path}")
+        lowest = ", ".join(
+            f"f = {a:g}: {row.min():.2f} at ωV = {fine[np.argmin(row)]:.3f}"
+            for a, row in zip(amplitudes, mean, strict=True)
+        )
+        print(
+            f"fig. {figure} ({'with' if interactions else 'without'} interaction), lowest mean fraction kept: "
+            f"{lowest} rad/µs; saved {path}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """One Ca+ ion in the report's trap: forward Euler and RK4 against the closed form (report figs. 2, 3).
 
-    python examples/single_particle.py [OUTPUT.png]
+python examples/single_particle.py [OUTPUT.png]
 """
 
 import sys

@@ -52,3 +52,19 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
         for name in set(METHODS) - registered:
             del METHODS[name]
     assert re.search(r"\w", "".join(namespace))  # something was defined
+
+
+def test_readme_code_runs(tmp_path, monkeypatch):
+    """The README's Python blocks run as they stand, in order."""
+    import warnings
+
+    monkeypatch.chdir(tmp_path)
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert len(blocks) >= 2
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for code in blocks:
+            exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the project's own README
+    assert namespace["sweep"].fraction_trapped.shape == (3, 3)

@@ -178,8 +178,9 @@ def _decorated(template: Template, source: str) -> str:
     if template.parallel:
         options.insert(0, "parallel=True")
     if template.fastmath:
-        flags = ", ".join(repr(flag) for flag in sorted(template.fastmath))  # sorted: the same text every time
-        options.insert(0, f"fastmath={{{flags}}}")
+        # Added to the module's own flags (_JIT's "fastmath"); sorted, so that the text is the same every time.
+        flags = ", ".join(repr(flag) for flag in sorted(template.fastmath))
+        options[-1] = f'**{{**_JIT, "fastmath": _JIT["fastmath"] | {{{flags}}}}}'
     return f"@njit({', '.join(options)})\n{source}"
 
 
