@@ -66,5 +66,5 @@ def test_readme_code_runs(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for code in blocks:
-            exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the project's own README
+            exec(compile(code, "README.md", "exec"), namespace)  # the project's own README
     assert namespace["sweep"].fraction_trapped.shape == (3, 3)
