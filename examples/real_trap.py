@@ -80,16 +80,23 @@ figure, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
 table = np.array(rows)
 smooth = np.linspace(0.0, 155.0, 200)
 ppm = 1e6 / f.omega_z
-ax.plot(smooth, octupole_theory(smooth) * ppm, color="C0", lw=1.2, label="first-order theory")
-ax.plot(table[:, 0], table[:, 1] * ppm, "o", color="C0", ms=5, label=r"$C_4 = 0.01$, axial amplitude $\rho_z = \rho$")
-ax.plot(smooth, bottle_theory(smooth / 2) * ppm, color="C1", lw=1.2, label="first-order theory")
+ax.plot(smooth, octupole_theory(smooth) * ppm, color="C0", lw=1.2, label=r"$C_4$: first-order theory")
+ax.plot(
+    table[:, 0],
+    table[:, 1] * ppm,
+    "o",
+    color="C0",
+    ms=5,
+    label=r"$C_4 = 0.01$ simulated, axial amplitude $\rho_z = \rho$",
+)
+ax.plot(smooth, bottle_theory(smooth / 2) * ppm, color="C1", lw=1.2, label=r"$B_2$: first-order theory")
 ax.plot(
     table[:, 0],
     table[:, 3] * ppm,
     "s",
     color="C1",
     ms=5,
-    label=r"$B_2 = 3\times10^4$ T/m², cyclotron radius $\rho_+ = \rho/2$",
+    label=r"$B_2 = 3\times10^4$ T/m² simulated, cyclotron radius $\rho_+ = \rho/2$",
 )
 ax.set_xlabel(r"mode amplitude $\rho$ (µm)")
 ax.set_ylabel(r"axial frequency shift $\Delta\omega_z / \omega_z$ (ppm)")

@@ -137,3 +137,30 @@ def test_examples_run_as_they_stand(script, expected, tmp_path, examples_dir):
     )
     assert expected in completed.stdout
     assert target.exists()
+
+
+def test_sweep_takes_the_trap_and_species_from_a_configuration(tmp_path, examples_dir, capsys):
+    config = examples_dir / "real_trap.toml"
+    arguments = ["sweep", "--config", str(config), "--species", "9Be+", "--ions", "8", "--quiet"]
+    grid = ["--amplitudes", "0.3", "--omega-min", "0.5", "--omega-max", "1.5", "--omega-step", "0.5"]
+    timing = ["--t-end", "50", "--n-steps", "1000", "--output", str(tmp_path / "scan.csv")]
+    assert cli.main(arguments + grid + timing) == 0
+    rows = (tmp_path / "scan.csv").read_text().splitlines()
+    trap = trapode.load_config(config).trap
+    ions = trapode.random_particles(8, trap, seed=2022, species="9Be+")
+    expected = trapode.sweep(trap, ions, [0.3], [0.5, 1.0, 1.5], t_end=50.0, n_steps=1000, progress=False)
+    assert rows[0] == "omega_rad_per_us,fraction_f=0.3"
+    assert [float(row.split(",")[1]) for row in rows[1:]] == pytest.approx(expected.fraction_trapped[0], abs=1e-4)
+
+
+def test_convergence_takes_a_real_trap_from_a_configuration(examples_dir, capsys):
+    config = str(examples_dir / "real_trap.toml")
+    arguments = ["convergence", "--config", config, "--reference", "dop853", "--methods", "rk4"]
+    assert cli.main([*arguments, "--t-end", "20", "--n-steps", "1000", "2000", "4000"]) == 0
+    rates = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("rate")).split()
+    assert abs(float(rates[1]) - 4.0) < 0.1
+
+
+def test_convergence_of_a_real_trap_against_a_closed_form_is_refused(examples_dir, capsys):
+    assert cli.main(["convergence", "--config", str(examples_dir / "real_trap.toml")]) == 2
+    assert "no closed form" in (error := capsys.readouterr().err) and "--reference dop853" in error

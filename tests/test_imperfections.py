@@ -122,3 +122,34 @@ def test_a_trap_with_every_imperfection_and_user_terms_runs():
         trapode.SimulationConfig(trap=trap, particles=[ion], t_end=20.0, n_steps=4000, method="dop853")
     )
     assert trapode.relative_error(rk4.r[:, 0], dop853.r[:, 0]).max() < 1e-8
+
+
+def test_a_time_dependent_user_potential_drives_the_axial_resonance_as_the_closed_form():
+    """Φ = −E₀ z cos ωz t on an ion at rest at the centre: z(t) = a t sin(ωz t)/(2ωz), a = qE₀/m exactly."""
+    _, _, omega_z, _ = ideal_frequencies()
+    e0 = 1e-6  # V/µm
+    dipole = trapode.Potential("-E0 * z * cos(w * t)", E0=e0, w=omega_z)
+    ion = trapode.Particle(q=Q, m=M, r=(0.0, 0.0, 0.0), v=(0.0, 0.0, 0.0))
+    config = trapode.SimulationConfig(trap=base_trap(potentials=[dipole]), particles=[ion], t_end=200.0, n_steps=20000)
+    result = trapode.simulate(config)
+    a = Q * e0 * CODATA["volt"] / M
+    expected = a * result.t * np.sin(omega_z * result.t) / (2 * omega_z)
+    assert np.abs(expected).max() > 10.0  # the resonance grows to many µm
+    np.testing.assert_allclose(result.r[:, 0, 2], expected, rtol=0, atol=1e-6 * np.abs(expected).max())
+    np.testing.assert_array_equal(result.r[:, 0, :2], 0.0)
+
+
+def test_user_magnetic_fields_are_the_builtin_uniform_field_and_bottle():
+    particle = pure_modes(40.0, 60.0, 80.0)
+    b2 = 3e4
+    uniform = trapode.MagneticField(("0", "0", "B"), B=0.4)
+    # B2 is in T/m², coordinates in µm: 1e-12 m²/µm².
+    bottle = trapode.MagneticField(("-b * x * z", "-b * y * z", "b * (z**2 - (x**2 + y**2) / 2)"), b=b2 * 1e-12)
+    builtin = trapode.PenningTrap(B0=B0, V0=V0, d=D, B2=b2)
+    user = trapode.PenningTrap(B0=B0 - 0.4, V0=V0, d=D, magnetic_fields=[uniform, bottle])
+    config = trapode.SimulationConfig(trap=builtin, particles=[particle], t_end=20.0, n_steps=2000)
+    expected = trapode.simulate(config)
+    got = trapode.simulate(dataclasses.replace(config, trap=user))
+    assert trapode.relative_error(got.r[:, 0], expected.r[:, 0]).max() < 1e-12
+    ideal = trapode.simulate(dataclasses.replace(config, trap=base_trap()))
+    assert trapode.relative_error(ideal.r[:, 0], expected.r[:, 0]).max() > 1e-6  # the bottle does something

@@ -97,6 +97,17 @@ def test_confinement_criteria_for_either_sign(trap, particle_1):
     assert "radial" in PenningTrap(B0=0.0).confinement_problems(particle_1)[0]
 
 
+@pytest.mark.parametrize(
+    "trap", [PenningTrap(V0=0.0, tilt=0.01), PenningTrap(ellipticity=1.0)], ids=["no voltage, tilted", "ellipticity 1"]
+)
+def test_a_mode_that_does_not_oscillate_is_not_confined(trap):
+    ion = Particle(species="40Ca+")
+    problems = trap.confinement_problems(ion)
+    assert problems and "does not oscillate" in problems[0]
+    with pytest.raises(ConfigError, match="does not oscillate"):
+        trap.frequencies(ion)
+
+
 def test_a_strongly_tilted_trap_reports_growth():
     problems = PenningTrap(tilt=1.2, V0=0.5).confinement_problems(Particle(species="40Ca+"))
     assert problems and "growing mode" in problems[0]

@@ -263,3 +263,15 @@ def test_thousands_of_interacting_ions_use_the_threaded_sum(trap):
     config = SimulationConfig(trap=trap, particles=ions, t_end=1.0, n_steps=1)
     assert ParticleSystem.from_config(config).coulomb == COULOMB_THREADED
     assert ParticleSystem.from_config(dataclasses.replace(config, interactions=False)).coulomb == COULOMB_OFF
+
+
+def test_with_thinned_saves_the_error_says_where_it_was_found_and_last_known_finite(trap, particle_1):
+    runaway = Particle(q=1, m=40.077, r=(1, 0, 0), v=(1e308, 0, 0))
+    config = SimulationConfig(
+        trap=trap, particles=[particle_1, runaway], t_end=10.0, n_steps=100, interactions=False, save_every=50
+    )
+    with pytest.raises(trapode.NonFiniteStateError, match="last checked finite") as caught:
+        trapode.simulate(config)
+    error = caught.value
+    assert error.particle == 1 and 1 <= error.step <= 50
+    assert error.result.r.shape[0] == 1 and np.isfinite(error.result.r).all()

@@ -12,6 +12,7 @@ import difflib
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -173,3 +174,17 @@ def sequence_of(name: str, value: Any, kind: type, described: str, *, allow_empt
     for index, item in enumerate(items):
         instance(f"{name}[{index}]", item, kind, described)
     return items
+
+
+def warn_outside_package(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointing at the first line outside trapode: the user's, however deep the call came from."""
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame: FrameType | None = sys._getframe(1)
+    level = 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

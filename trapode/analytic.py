@@ -113,8 +113,10 @@ def analytic_solution(
     if not is_ideal(trap):
         if not model_module(trap).IS_LINEAR:
             raise ConfigError(
-                "analytic_solution exists only for a static trap whose fields are linear (the ideal, tilted or "
-                f"elliptic trap); this one has the terms {[term.key for term in trap.terms()]}: simulate it instead."
+                "This trap has no closed form: analytic_solution exists only for a static trap whose fields are "
+                "linear (the ideal, tilted or elliptic trap), and this one has the terms "
+                f"{', '.join(term.label for term in trap.terms())}. Simulate it instead, and compare with "
+                "method='dop853'."
             )
         return linear_motion(trap, particle, times, velocity=velocity)
     omega_0, omega_z = _closed_form_frequencies(trap, particle, "The analytic solution")
@@ -136,7 +138,12 @@ def _as_vectors(f: ArrayLike, z: ArrayLike, shape: tuple[int, ...]) -> np.ndarra
 
 
 class RadialAmplitudes(NamedTuple):
-    """Amplitudes (µm) and phases (rad) of ``f(t) = A+ e^{−i(ω+ t + φ+)} + A− e^{−i(ω− t + φ−)}``."""
+    """Amplitudes (µm) and phases (rad) of the radial motion.
+
+    ``f(t) = x + i y = A+ e^{−i s(ω+ t + φ+)} + A− e^{−i s(ω− t + φ−)}`` with
+    ω+ > ω− > 0 and s = sign(q) (a negative ion turns the other way): A+ is
+    the cyclotron radius, A− the magnetron radius.
+    """
 
     A_plus: float
     A_minus: float
@@ -155,11 +162,13 @@ class RadialAmplitudes(NamedTuple):
 
 
 def radial_amplitudes(trap: PenningTrap, particle: Particle) -> RadialAmplitudes:
-    """A±, φ± of the radial motion of ``particle`` in the ideal trap.
+    """A±, φ± of the radial motion of ``particle`` in the ideal trap, for either sign of charge.
 
-    The coefficients C± of ``f(t) = C+ e^{−i ω+ t} + C− e^{−i ω− t}`` come from
-    the SymPy derivation; ``A± = |C±|`` and ``φ± = −arg C±``, with ω± = [ω0 ±
-    √(ω0² − 2ωz²)]/2 for the signed ω0 = qB0/m.
+    The coefficients C of ``f(t) = C_a e^{−i r_a t} + C_b e^{−i r_b t}`` come
+    from the SymPy derivation, with the roots r = [ω0 ± √(ω0² − 2ωz²)]/2 of
+    the signed ω0 = qB0/m; the root of larger magnitude is the cyclotron
+    motion, so ``A+ = |C|`` of that one and ``φ = −s arg C`` (see
+    :class:`RadialAmplitudes`).
 
     Examples
     --------
@@ -175,6 +184,12 @@ def radial_amplitudes(trap: PenningTrap, particle: Particle) -> RadialAmplitudes
             f"{[term.key for term in trap.terms()]}."
         )
     omega_0, omega_z = _closed_form_frequencies(trap, particle, "The radial amplitude")
-    coefficients = closed_form_module().radial_coefficients(*particle.r[:2], *particle.v[:2], omega_0, omega_z)
-    c_plus, c_minus = (complex(c) for c in coefficients)
-    return RadialAmplitudes(abs(c_plus), abs(c_minus), -cmath.phase(c_plus), -cmath.phase(c_minus))
+    c_first, c_second = (
+        complex(c) for c in closed_form_module().radial_coefficients(*particle.r[:2], *particle.v[:2], omega_0, omega_z)
+    )
+    # The closed form's roots are (ω0 + √…)/2 and (ω0 − √…)/2: for q < 0 the second is the cyclotron motion.
+    sign = 1.0 if particle.q > 0 else -1.0
+    cyclotron, magnetron = (c_first, c_second) if sign > 0 else (c_second, c_first)
+    return RadialAmplitudes(
+        abs(cyclotron), abs(magnetron), -sign * cmath.phase(cyclotron), -sign * cmath.phase(magnetron)
+    )

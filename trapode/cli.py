@@ -43,8 +43,17 @@ def _sweep_parser(subparsers):
     grid.add_argument("--omega-max", type=float, default=2.5, help="last ωV in rad/µs (default: 2.5)")
     grid.add_argument("--omega-step", type=float, default=0.02, help="ωV step in rad/µs (default: 0.02)")
     ions = parser.add_argument_group("ions and trap")
-    ions.add_argument("--ions", type=int, default=100, help="number of random Ca+ ions (default: 100)")
+    ions.add_argument("--ions", type=int, default=100, help="number of random ions (default: 100)")
     ions.add_argument("--seed", type=int, default=2022, help="seed of the random ions (default: 2022)")
+    ions.add_argument(
+        "--species", help="species of the ions, e.g. 40Ca+ or 9Be+ (default: the report's Ca+, q = 1 e, m = 40.077 u)"
+    )
+    ions.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="take the trap (any terms: multipoles, bottle, tilt, user fields, constants) from this configuration; "
+        "--B0, --V0 and --d are then not used",
+    )
     ions.add_argument("--B0", type=float, default=1.0, help="magnetic field in tesla (default: 1.0)")
     ions.add_argument("--V0", type=float, default=0.025, help="trap voltage in volt (default: 0.025)")
     ions.add_argument("--d", type=float, default=500.0, help="trap size d in µm (default: 500)")
@@ -87,8 +96,12 @@ def _dask_client(address):
 def _run_sweep(arguments):
     import trapode
 
-    trap = trapode.PenningTrap(B0=arguments.B0, V0=arguments.V0, d=arguments.d)
-    ions = trapode.random_particles(arguments.ions, trap, seed=arguments.seed)
+    if arguments.config:
+        trap = trapode.load_config(arguments.config).trap
+    else:
+        trap = trapode.PenningTrap(B0=arguments.B0, V0=arguments.V0, d=arguments.d)
+    kind = {"species": arguments.species} if arguments.species else {}
+    ions = trapode.random_particles(arguments.ions, trap, seed=arguments.seed, **kind)
     if not arguments.omega_step > 0:
         raise trapode.ConfigError(f"--omega-step must be > 0, got {arguments.omega_step!r}.")
     omegas = np.arange(arguments.omega_min, arguments.omega_max + 0.5 * arguments.omega_step, arguments.omega_step)
@@ -246,7 +259,14 @@ def _convergence_parser(subparsers):
         "convergence",
         help="print the error and convergence table of the report",
         description="Particle 1 of the report for T µs with each step count: the largest error of forward Euler "
-        "and RK4 against the closed form (or DOP853) and their convergence rates.",
+        "and RK4 against the closed form (or DOP853) and their convergence rates. With --config, the trap and the "
+        "first particle of a configuration instead.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="take the trap and the first particle from this configuration (a trap with multipoles or a bottle "
+        "has no closed form: use --reference dop853)",
     )
     parser.add_argument(
         "--n-steps",
@@ -268,19 +288,26 @@ def _convergence_parser(subparsers):
 def _run_convergence(arguments):
     import trapode
 
+    if arguments.config:
+        loaded = trapode.load_config(arguments.config)
+        trap, particle = loaded.trap, loaded.particles[0]
+    else:
+        trap, particle = trapode.PenningTrap(), trapode.report_particle_1()
     config = trapode.SimulationConfig(
-        trap=trapode.PenningTrap(),
-        particles=[trapode.report_particle_1()],
-        t_end=arguments.t_end,
-        n_steps=1,
-        rtol=1e-13,
-        atol=1e-13,
+        trap=trap, particles=[particle], t_end=arguments.t_end, n_steps=1, rtol=1e-13, atol=1e-13
     )
     from trapode.integrators import get_method
 
     # Unknown names are reported before any work starts.
-    for name in [*arguments.methods, *([] if arguments.reference == "analytic" else [arguments.reference])]:
-        get_method(name)
+    for name in arguments.methods:
+        get_method(name, "--methods")
+    if arguments.reference != "analytic":
+        get_method(arguments.reference, "--reference")
+    else:
+        try:
+            trapode.analytic_solution(trap, particle, [0.0])
+        except trapode.ConfigError as error:
+            raise trapode.ConfigError(f"{error} Here: --reference dop853.") from None
     print(trapode.convergence_study(config, arguments.methods, arguments.n_steps, arguments.reference).table())
     return 0
 
@@ -358,9 +385,7 @@ def _run_info(arguments):
         )
     trap = config.trap
     print(_trap_line(trap))
-    print(
-        "terms: " + ", ".join(str(term.key[0] if isinstance(term.key[0], str) else term.key) for term in trap.terms())
-    )
+    print("terms: " + ", ".join(term.label for term in trap.terms()))
     fields = trap_fields(trap)
     model = SymbolicModel(fields)
     print("\npotential Φ in V (x, y, z in µm, t in µs):")

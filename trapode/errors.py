@@ -29,7 +29,7 @@ class ExpressionError(ConfigError):
     Attributes
     ----------
     expression : str
-        The text (shortened if very long).
+        The text as given (messages show it shortened if it is long).
     offset : int or None
         Column of the offending part, where one can be named.
     """
@@ -54,7 +54,10 @@ class IntegrationError(RuntimeError):
     Attributes
     ----------
     step : int
-        Index of the first time step that could not be computed.
+        Index of the step at which the run stopped: the first step whose state
+        was found non-finite (states are checked when kept and at the end of
+        every chunk of steps, so with ``save_every=1`` it is the first
+        non-finite step), or the first step an adaptive method could not compute.
     time : float
         Time of that step in µs.
     particle : int or None

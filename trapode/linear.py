@@ -137,22 +137,34 @@ def confinement_problems(trap: PenningTrap, particle: Particle) -> list[str]:
     )
     if not axisymmetric:
         eigenvalues = np.linalg.eigvals(matrix)
+        scale = float(np.max(np.abs(eigenvalues)))
         growth = float(np.max(eigenvalues.real))
-        if growth > _GROWTH_TOLERANCE * float(np.max(np.abs(eigenvalues))):
+        if growth > _GROWTH_TOLERANCE * scale:
             return [f"the linearised motion about the trap centre has a growing mode (growth rate {growth:.6g} 1/µs)"]
+        slowest = float(np.min(np.abs(eigenvalues)))
+        if slowest <= _GROWTH_TOLERANCE * scale:
+            return [
+                "a mode of the linearised motion does not oscillate (eigenvalue 0): nothing pulls the particle back "
+                "along it, so it drifts away from the centre"
+            ]
         return []
     omega_z2, omega_c2 = -gradient[2, 2], _cyclotron_frequency(matrix) ** 2
+    # The ideal trap's criteria in its own terms, where they apply (no user terms change E or B).
+    ideal = not trap.potentials and not trap.magnetic_fields
     if omega_z2 <= 0:
-        return [
-            f"ωz² = {omega_z2:.6g} rad²/µs² is not > 0 (for the ideal trap: q V0 = {particle.q * trap.V0:g} e V "
-            "must be > 0), so there is no axial confinement"
-        ]
+        hint = f" (for this trap: q V0 = {particle.q * trap.V0:g} e V must be > 0)" if ideal else ""
+        return [f"ωz² = {omega_z2:.6g} rad²/µs² is not > 0{hint}, so there is no axial confinement"]
     if omega_c2 < 2 * omega_z2:
-        threshold = 4 * abs(trap.V0_internal) / (trap.B0_internal**2 * trap.d**2) if trap.B0 else math.inf
+        hint = ""
+        if ideal and trap.B0 != 0:
+            threshold = 4 * abs(trap.V0_internal) / (trap.B0_internal**2 * trap.d**2)
+            hint = (
+                f" (for this trap: |q|/m = {abs(particle.q) / particle.m:.6g} e/u is below 4|V0|/(B0² d²) = "
+                f"{threshold:.6g} e/u)"
+            )
         return [
-            f"ωc² = {omega_c2:.6g} is below 2ωz² = {2 * omega_z2:.6g} rad²/µs² (for the ideal trap: |q|/m = "
-            f"{abs(particle.q) / particle.m:.6g} e/u is below 4|V0|/(B0² d²) = {threshold:.6g} e/u), so the "
-            "radial motion is not bounded"
+            f"ωc² = {omega_c2:.6g} is below 2ωz² = {2 * omega_z2:.6g} rad²/µs²{hint}, so the radial motion "
+            "is not bounded"
         ]
     return []
 

@@ -7,10 +7,9 @@ configuration → compiled model (:mod:`trapode.compile`) → stepper
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from ._validate import warn_outside_package
 from .errors import ConfigError, ConfinementWarning, IntegrationError, NonFiniteStateError
 from .integrators import get_method
 from .integrators.base import Trajectory
@@ -31,11 +30,10 @@ def _warn_unconfined(config: SimulationConfig) -> None:
         problems = config.trap.confinement_problems(particle)
         if problems:
             shown = ", ".join(map(str, indices[:5])) + (", ..." if len(indices) > 5 else "")
-            warnings.warn(
+            warn_outside_package(
                 f"The trap cannot confine particle{'s' if len(indices) > 1 else ''} {shown} ({particle.label()}): "
                 f"{'; '.join(problems)}.",
                 ConfinementWarning,
-                stacklevel=3,
             )
 
 
@@ -117,14 +115,23 @@ def _raise_incomplete(
     step = trajectory.stopped_at
     time = step * config.step_size
     last_r, last_v = trajectory.r[-1], trajectory.v[-1]
-    if trajectory.steps[-1] == step:  # the stored last state is the first non-finite one
+    if trajectory.steps[-1] == step:  # the stored last state is the first non-finite one found
         finite = np.isfinite(last_r).all(axis=1) & np.isfinite(last_v).all(axis=1)
-        particle = int(np.argmin(finite))
+        # Name the particle at fault only if some are still finite: an interaction spreads NaN to all.
+        particle = int(np.argmin(finite)) if finite.any() else None
+        who = f"particle {particle}" if particle is not None else "every particle"
+        checked = trajectory.last_finite
+        when = (
+            f"became non-finite at step {step} (t = {time:.6g} µs)"
+            if checked == step - 1
+            else f"was found non-finite at step {step} (t = {time:.6g} µs); it was last checked finite at step "
+            f"{checked} (states are checked when kept and at the end of every chunk: save_every=1 checks them all)"
+        )
         kept = _first_rows(result, result.t.size - 1)
         raise NonFiniteStateError(
-            f"The state of particle {particle} became non-finite at step {step} (t = {time:.6g} µs) with method "
-            f"{config.method!r}; the {kept.t.size} states kept before it are on this exception's `result`. "
-            "Try a smaller step (more n_steps) or check for particles that collide.",
+            f"The state of {who} {when}, with method {config.method!r}; the {kept.t.size} "
+            f"state{'s' if kept.t.size != 1 else ''} kept before it {'are' if kept.t.size != 1 else 'is'} on this "
+            "exception's `result`. Try a smaller step (more n_steps) or check for particles that collide.",
             step=step,
             time=time,
             particle=particle,

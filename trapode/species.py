@@ -51,7 +51,9 @@ ELEMENTARY_PARTICLES = {
     "alpha": (2.0, "alpha particle mass in u"),
 }
 
-_ION = re.compile(r"(?P<mass_number>\d{1,3})(?P<symbol>[A-Z][a-z]?)(?P<charge>\d{0,2}[+-]|[+]+|[-]+)?")
+_ION = re.compile(r"(?P<mass_number>\d{1,3})(?P<symbol>[A-Z][a-z]?)(?P<charge>[1-9]\d?[+-]|[+]+|[-]+)?")
+#: Most electrons an atom is taken to bind as a negative ion.
+MAX_ANION_CHARGE = 2
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,6 @@ def _isotope_hint(element: Element) -> str:
     return ", ".join(f"{number}{element.symbol}" for number in known[:8])
 
 
-@cache
 def species(name: str) -> Species:
     """Look up a species by name; see the module's documentation for the names.
 
@@ -106,6 +107,11 @@ def species(name: str) -> Species:
     """
     if not isinstance(name, str):
         raise ConfigError(f"species must be a name such as '40Ca+' or 'antiproton', got {short_repr(name)}.")
+    return _look_up(name)
+
+
+@cache
+def _look_up(name: str) -> Species:
     key = name.strip()
     if key.lower() in ELEMENTARY_PARTICLES:
         charge, mass_key = ELEMENTARY_PARTICLES[key.lower()]
@@ -138,4 +144,9 @@ def species(name: str) -> Species:
     charge = _ionic_charge(match["charge"])
     if charge > element.number:
         raise ConfigError(f"species {name!r}: {element.name} has only {element.number} electrons to lose.")
+    if charge < -MAX_ANION_CHARGE:
+        raise ConfigError(
+            f"species {name!r}: a negative ion with {-charge} extra electrons is not a species trapode knows "
+            f"(at most {MAX_ANION_CHARGE}); give q and m yourself if you mean it."
+        )
     return Species(name=name, charge=float(charge), mass=float(isotope.mass) - charge * _ELECTRON_MASS)

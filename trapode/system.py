@@ -81,7 +81,7 @@ class ParticleSystem:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for derived in ("model", "constants", "q_over_m"):
+        for derived in ("constants", "q_over_m"):  # cached on the object; the receiver derives them again
             state.pop(derived, None)
         return state
 

@@ -131,3 +131,5 @@ def test_a_changed_value_compiles_nothing(trap, particle_1):
     for value in (2e-3, -1e-2):
         trapode.simulate(dataclasses.replace(config, trap=dataclasses.replace(base, C4=value)))
     assert dict(model.rk4_advance.stats.cache_misses) == compiled and len(model.rk4_advance.signatures) == 1
+    for value in (2e-3, -1e-2):
+        assert model_module(dataclasses.replace(base, C4=value)) is model  # no other model was made

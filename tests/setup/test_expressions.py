@@ -74,6 +74,13 @@ HOSTILE = [
     ("10**10**10", "exponents must be at most 64"),
     ("2.0**60**2", "exponents must be at most 64"),
     ("x**(1/0)", "cannot be computed"),
+    ("1e200*1e200*x", "not a finite real number"),
+    ("1/0*x*y", "cannot be computed"),
+    ("log(0)*x*y", "cannot be computed"),
+    ("exp(1000)*x*y", "cannot be computed"),
+    ("sqrt(-1)*x*y", "cannot be computed"),
+    ("(2 - 2*1)**(-1) * x", "cannot be computed"),
+    (" + ".join(["x"] * 201), "more than 400 numbers, names and operations"),
     ("sin(x, y)", "sin takes 1 argument(s), got 2"),
     ("sin(x=1)", "keyword arguments are not allowed"),
     ("sin(*x)", "starred arguments are not allowed"),
@@ -121,6 +128,25 @@ def test_parameter_names_are_checked():
 
 def test_max_length_is_a_few_thousand():
     assert 1000 <= MAX_LENGTH <= 10000
+
+
+def test_a_long_sum_is_not_deep():
+    text = " + ".join(f"x**{k % 4}" for k in range(60))  # 60 terms: one level, far from MAX_DEPTH
+    assert parse(text, []).canonical.count("+") == 59
+
+
+def test_sympy_expressions_keep_to_the_grammar_and_print_exactly():
+    from trapode.setup.expressions import check_sympy_expression, sympy_text
+
+    x, y = sp.symbols("x y")
+    for bad in (sp.oo * x, sp.nan * x, sp.zoo * x, sp.I * x, x**y):
+        with pytest.raises(ExpressionError):
+            check_sympy_expression(bad, [], "Potential")
+    exact = sp.Float(0.1 + 0.2) * x + sp.E * y + sp.Rational(1, 3)
+    text = sympy_text(exact)
+    assert "0.30000000000000004" in text and "exp(1)" in text
+    back = to_sympy(parse(text, []), {"x": sp.Symbol("x", real=True), "y": sp.Symbol("y", real=True)})
+    assert float(back.coeff(sp.Symbol("x", real=True))) == 0.1 + 0.2
 
 
 # Hypothesis: arbitrary text never raises anything but ExpressionError.

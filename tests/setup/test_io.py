@@ -167,6 +167,20 @@ def test_every_field_of_the_trap_loads_from_toml(tmp_path):
     assert trapode.setup.config_from_dict(trapode.setup.config_to_dict(config)) == config
 
 
+def test_sympy_terms_round_trip_exactly(tmp_path):
+    import sympy as sp
+
+    x, y, C = sp.symbols("x y C")
+    trap = trapode.PenningTrap(potentials=[trapode.Potential(sp.Float(0.1 + 0.2) * C * (x**2 - y**2), C=1e-7)])
+    config = trapode.SimulationConfig(trap=trap, particles=[trapode.report_particle_1()], t_end=1.0, n_steps=10)
+    assert trapode.setup.config_from_dict(trapode.setup.config_to_dict(config)) == config
+    result = trapode.simulate(config)
+    result.save(tmp_path / "run.npz")
+    loaded = trapode.load_result(tmp_path / "run.npz")
+    assert loaded == result
+    assert loaded.config.trap.potentials[0].key == trap.potentials[0].key  # the same compiled model
+
+
 def test_sympy_terms_round_trip_as_text():
     import sympy as sp
 

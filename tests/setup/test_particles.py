@@ -62,6 +62,9 @@ def test_elementary_particles_have_codata_masses(name, charge, key):
         ("400Ca+", r"calcium has no isotope with mass number 400 .* 40Ca, 42Ca"),
         ("4He3+", r"helium has only 2 electrons to lose"),
         (40, r"species must be a name such as '40Ca\+'"),
+        (["40Ca+"], r"species must be a name such as '40Ca\+'"),
+        ("40Ca0+", r"is not known"),
+        ("1H---", r"negative ion with 3 extra electrons"),
     ],
 )
 def test_unknown_species_are_refused_with_close_matches(name, match):

@@ -43,7 +43,7 @@ def test_parameters_travel_by_name(trap):
     assert values["C4"] == 1e-3 and values["drive.amplitude"] == 0.2 and values["drive.omega"] == 1.5
     assert values["constants.tesla"] == pytest.approx(CODATA["tesla"], rel=1e-15)
     assert values["constants.coulomb"] == pytest.approx(CODATA["k_e"], rel=1e-15)
-    assert BuiltinTerm("multipole", 4).parameters == ("V0", "d", "C4")
+    assert BuiltinTerm("multipole", 4).label == "multipole C4" and BuiltinTerm("tilted_field").label == "tilted field"
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,10 @@ a run does in its inner loop only what depends on a particle's state:
   *time terms* ``s_i``, computed once per stage by ``time_terms(t, c)``;
 - what remains depends on the particle and is inlined into the steppers.
 
-No text from a user reaches the generated source: user parameters become
-``p_i``, constants ``k_i`` and time terms ``s_i``; only SymPy's printers write
-code, from expressions built node by node.
+No expression text from a user reaches the generated code: user parameters
+become ``p_i``, constants ``k_i`` and time terms ``s_i``, and only SymPy's
+printers write code, from expressions built node by node. The parameters'
+paths (``"potentials[0].C"``) appear once, as strings in ``PARAMETERS``.
 """
 
 from __future__ import annotations
@@ -237,17 +238,8 @@ def _linearization_function(model: SymbolicModel, parameter_symbols: Sequence[sp
 
 
 def _term_names(trap) -> str:
-    """The trap's terms by kind, for the module's docstring: never the user's text."""
-    counts: dict[str, int] = {}
-    names = []
-    for term in trap.terms():
-        kind = term.key[0]
-        if kind in ("potential", "magnetic_field"):
-            names.append(f"user {kind.replace('_', ' ')} {counts.setdefault(kind, 0)}")
-            counts[kind] += 1
-        else:
-            names.append(kind + (f" {term.order}" if kind == "multipole" else ""))
-    return ", ".join(names)
+    """The trap's terms in words, for the module's docstring: never the user's text."""
+    return ", ".join(term.label for term in trap.terms())
 
 
 def model_source(trap, module_key: str, interactions_module: str) -> str:

@@ -159,14 +159,24 @@ def _substituted(template: Template, name: str, replacements: dict[str, str]) ->
 
 
 def _dependents(items: list[Template], replaced: set[str]) -> set[str]:
-    """Templates that reach a replaced name directly or through other templates (and are not replaced themselves)."""
+    """The steppers and their helpers that reach a replaced name, directly or through other templates.
+
+    Templates no stepper calls are left alone: a variant is a stepper compiled
+    with another observer, and nothing else needs one.
+    """
+    by_name = {template.name: template for template in items}
+    reachable = {template.name for template in items if template.stepper}
+    frontier = set(reachable)
+    while frontier:
+        frontier = {name for current in frontier for name in by_name[current].references if name in by_name} - reachable
+        reachable |= frontier
     dependent: set[str] = set()
     changed = True
     while changed:
         changed = False
-        for template in items:
-            if template.name not in dependent | replaced and template.references & (replaced | dependent):
-                dependent.add(template.name)
+        for name in reachable - dependent - replaced:
+            if by_name[name].references & (replaced | dependent):
+                dependent.add(name)
                 changed = True
     return dependent
 

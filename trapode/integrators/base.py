@@ -49,8 +49,13 @@ class Trajectory(NamedTuple):
         Whether each particle is inside the trap in the last state.
     stopped_at : int
         -1 for a complete run; otherwise the step at which it stopped: its
-        state is the last row if it is non-finite, else (an adaptive method
-        gave up) the step that could not be computed.
+        state is the last row if it was found non-finite, else (an adaptive
+        method gave up) the step that could not be computed.
+    last_finite : int
+        For a run stopped by a non-finite state: the last step whose state
+        was checked and found finite. States are checked when kept and at the
+        end of every chunk, so the state first went wrong after this step and
+        at or before ``stopped_at`` (the same step when every state is kept).
     message : str
         Why the run stopped, or an empty string.
     """
@@ -61,7 +66,13 @@ class Trajectory(NamedTuple):
     escape_step: np.ndarray
     trapped: np.ndarray
     stopped_at: int = -1
+    last_finite: int = -1
     message: str = ""
+
+
+def last_checked_before(step: int, first_of_chunk: int, stride: int) -> int:
+    """The last step before ``step`` whose state a fixed-step run checked: a kept one or its chunk's start."""
+    return max(first_of_chunk, (step - 1) // stride * stride) if step > 0 else -1
 
 
 class Integrator(Protocol):
@@ -83,7 +94,9 @@ def empty_output(n_steps: int, stride: int, n_particles: int) -> tuple[np.ndarra
     return r_out, v_out
 
 
-def finish(system, r_out, v_out, n_steps, stride, escape, final_pos, stopped_at, message="") -> Trajectory:
+def finish(
+    system, r_out, v_out, n_steps, stride, escape, final_pos, stopped_at, message="", last_finite=-1
+) -> Trajectory:
     """A :class:`Trajectory` from a run's output arrays: the rows written, in the (rows, N, 3) view."""
     steps = saved_steps(n_steps, stride)
     if stopped_at >= 0:
@@ -97,6 +110,7 @@ def finish(system, r_out, v_out, n_steps, stride, escape, final_pos, stopped_at,
         escape_step=escape,
         trapped=system.trapped_flags(final_pos),
         stopped_at=stopped_at,
+        last_finite=last_finite,
         message=message,
     )
 
@@ -132,9 +146,9 @@ class FixedStepIntegrator:
         escape = np.full(system.n_particles, -1, dtype=np.int64)
         pos, vel = system.positions.copy(), system.velocities.copy()
         chunk = system.chunk_steps()
-        first, stopped_at = 0, -1
+        first, stopped_at, first_of_chunk = 0, -1, 0
         while first < n_steps and stopped_at < 0:
-            last = min(first + chunk, n_steps)
+            first_of_chunk, last = first, min(first + chunk, n_steps)
             stopped_at = int(
                 advance(
                     first,
@@ -155,8 +169,20 @@ class FixedStepIntegrator:
                 )
             )
             first = last
-        message = "the state became non-finite" if stopped_at >= 0 else ""
-        return finish(system, r_out, v_out, n_steps, stride, escape, pos, stopped_at, message)
+        if stopped_at < 0:
+            return finish(system, r_out, v_out, n_steps, stride, escape, pos, -1)
+        return finish(
+            system,
+            r_out,
+            v_out,
+            n_steps,
+            stride,
+            escape,
+            pos,
+            stopped_at,
+            "the state became non-finite",
+            last_checked_before(stopped_at, first_of_chunk, stride),
+        )
 
 
 #: The registered methods by name.
@@ -192,11 +218,11 @@ def available_methods() -> list[str]:
     return sorted(METHODS)
 
 
-def get_method(name: object) -> Integrator:
-    """The registered integrator called ``name``; ConfigError listing the valid names otherwise."""
+def get_method(name: object, where: str = "SimulationConfig.method") -> Integrator:
+    """The registered integrator called ``name``; ConfigError naming ``where`` and listing the valid names otherwise."""
     if isinstance(name, str) and name in METHODS:
         return METHODS[name]
     raise ConfigError(
-        f"SimulationConfig.method must be one of {', '.join(map(repr, available_methods()))}, "
+        f"{where} must be one of {', '.join(map(repr, available_methods()))}, "
         f"got {short_repr(name)}.{close_matches(name, METHODS) if isinstance(name, str) else ''}"
     )

@@ -99,22 +99,15 @@ def rk4_advance(
                 sum_acc[k, i] = acc[k, i]
                 stage_pos[k, i] = pos[k, i] + half * vel[k, i]
                 stage_vel[k, i] = vel[k, i] + half * acc[k, i]
-        # Stage 2 at t + h/2, leading to stage 3 at t + h/2.
-        accelerations(t + half, stage_pos, stage_vel, charge, q_over_m, c, coulomb, k_e, acc)
-        for k in range(3):
-            for i in range(n):
-                sum_vel[k, i] += 2.0 * stage_vel[k, i]
-                sum_acc[k, i] += 2.0 * acc[k, i]
-                stage_pos[k, i] = pos[k, i] + half * stage_vel[k, i]
-                stage_vel[k, i] = vel[k, i] + half * acc[k, i]
-        # Stage 3 at t + h/2, leading to stage 4 at t + h.
-        accelerations(t + half, stage_pos, stage_vel, charge, q_over_m, c, coulomb, k_e, acc)
-        for k in range(3):
-            for i in range(n):
-                sum_vel[k, i] += 2.0 * stage_vel[k, i]
-                sum_acc[k, i] += 2.0 * acc[k, i]
-                stage_pos[k, i] = pos[k, i] + h * stage_vel[k, i]
-                stage_vel[k, i] = vel[k, i] + h * acc[k, i]
+        # Stages 2 and 3 at t + h/2, leading to stage 3 (at t + h/2) and stage 4 (at t + h).
+        for reach in (half, h):
+            accelerations(t + half, stage_pos, stage_vel, charge, q_over_m, c, coulomb, k_e, acc)
+            for k in range(3):
+                for i in range(n):
+                    sum_vel[k, i] += 2.0 * stage_vel[k, i]
+                    sum_acc[k, i] += 2.0 * acc[k, i]
+                    stage_pos[k, i] = pos[k, i] + reach * stage_vel[k, i]
+                    stage_vel[k, i] = vel[k, i] + reach * acc[k, i]
         # Stage 4 at t + h, and the weighted sum of all four.
         accelerations(t + h, stage_pos, stage_vel, charge, q_over_m, c, coulomb, k_e, acc)
         for k in range(3):

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..compile.templates import kernel
 from ..forces.total import accelerations
-from .base import Trajectory, empty_output, finish
+from .base import Trajectory, empty_output, finish, last_checked_before
 
 __all__ = ["SolveIvpIntegrator", "flat_rhs"]
 
@@ -89,6 +89,7 @@ class SolveIvpIntegrator:
                 r_samples[stopped_at],
                 stopped_at,
                 "the state became non-finite",
+                last_checked_before(stopped_at, 0, stride),
             )
         if last < n_steps:
             trajectory = finish(system, r_out, v_out, last, stride, escape, r_samples[last], -1)

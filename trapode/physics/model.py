@@ -73,10 +73,9 @@ class SymbolicModel:
         """Path → symbol of every run-time parameter, the unit factors included."""
         return {**self.fields.parameters, **UNIT_SYMBOLS}
 
-    def electric_field(self, potential: sp.Expr | None = None) -> sp.Matrix:
+    def electric_field(self) -> sp.Matrix:
         """``E = −∇Φ`` in V/µm."""
-        phi = self.fields.potential if potential is None else potential
-        return -sp.Matrix([sp.diff(phi, coordinate) for coordinate in position])
+        return -sp.Matrix([sp.diff(self.fields.potential, coordinate) for coordinate in position])
 
     def internal_fields(self) -> tuple[sp.Matrix, sp.Matrix]:
         """E and B in internal units: per unit charge, ``q/m`` times E + v × B is an acceleration in µm/µs²."""

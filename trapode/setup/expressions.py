@@ -38,7 +38,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .._validate import close_matches, short_repr
 from ..errors import ExpressionError
@@ -83,8 +83,10 @@ CONSTANTS = ("pi",)
 
 #: Longest expression text accepted, in characters.
 MAX_LENGTH = 4000
-#: Deepest nesting of the expression tree (and of parentheses) accepted.
+#: Deepest nesting of the expression (parentheses, calls, powers) accepted; a long sum is one level.
 MAX_DEPTH = 40
+#: Most numbers, names and operations an expression may have.
+MAX_NODES = 400
 #: Largest magnitude of a constant exponent.
 MAX_EXPONENT = 64
 _MAX_DIGITS = 30
@@ -172,32 +174,57 @@ def _prescan(text: str) -> None:
         raise ExpressionError(f"expression {short_repr(text)}: parentheses nested deeper than {MAX_DEPTH}.", text)
 
 
+_MATH = {name: getattr(math, name) for name in FUNCTIONS}
+
+
 def _constant_value(text: str, node: ast.AST) -> float | None:
-    """The value of a subtree made of numbers and arithmetic only, or None if it has names or calls."""
+    """The value of a subtree of numbers, ``pi``, arithmetic and calls, or None if it has other names.
+
+    Raises ExpressionError if the value cannot be computed, is infinite, NaN or complex.
+    """
     if isinstance(node, ast.Constant):
         assert isinstance(node.value, (int, float))  # the checker lets only numbers through
         return float(node.value)
+    if isinstance(node, ast.Name):
+        return math.pi if node.id == "pi" else None
     if isinstance(node, ast.UnaryOp):
         inner = _constant_value(text, node.operand)
         return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
     if isinstance(node, ast.BinOp):
-        left, right = _constant_value(text, node.left), _constant_value(text, node.right)
-        if left is None or right is None:
-            return None
-        try:
-            value = {
-                ast.Add: lambda: left + right,
-                ast.Sub: lambda: left - right,
-                ast.Mult: lambda: left * right,
-                ast.Div: lambda: left / right,
-                ast.Pow: lambda: math.pow(left, right),
-            }[type(node.op)]()
-        except (ZeroDivisionError, OverflowError, ValueError):
-            raise _error(text, "this constant part cannot be computed (division by zero or overflow)", node) from None
-        if not math.isfinite(value):
-            raise _error(text, "this constant part is not finite", node)
-        return value
-    return None
+        operands = [_constant_value(text, node.left), _constant_value(text, node.right)]
+        compute = {
+            ast.Add: lambda a, b: a + b,
+            ast.Sub: lambda a, b: a - b,
+            ast.Mult: lambda a, b: a * b,
+            ast.Div: lambda a, b: a / b,
+            ast.Pow: math.pow,
+        }[type(node.op)]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        operands = [_constant_value(text, argument) for argument in node.args]
+        compute = _MATH[node.func.id]
+    else:
+        return None
+    if any(operand is None for operand in operands):
+        return None
+    try:
+        value = compute(*operands)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        raise _error(
+            text,
+            "this constant part cannot be computed (a division by zero, an overflow, or a function outside its domain)",
+            node,
+        ) from None
+    if not isinstance(value, float) or not math.isfinite(value):
+        raise _error(text, "this constant part is not a finite real number", node)
+    return value
+
+
+_SAME_LEVEL = {
+    ast.Add: (ast.Add, ast.Sub),
+    ast.Sub: (ast.Add, ast.Sub),
+    ast.Mult: (ast.Mult, ast.Div),
+    ast.Div: (ast.Mult, ast.Div),
+}
 
 
 class _Checker:
@@ -205,8 +232,12 @@ class _Checker:
         self.text = text
         self.allowed = allowed_names
         self.names: set[str] = set()
+        self.nodes = 0
 
     def check(self, node: ast.AST, depth: int) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _error(self.text, f"more than {MAX_NODES} numbers, names and operations")
         if depth > MAX_DEPTH:
             raise _error(self.text, f"nested deeper than {MAX_DEPTH} levels", node)
         method = getattr(self, f"_check_{type(node).__name__}", None)
@@ -242,7 +273,11 @@ class _Checker:
             raise _error(
                 self.text, _HINTS.get(type(node.op), f"operator {type(node.op).__name__} is not allowed"), node
             )
-        self.check(node.left, depth + 1)
+        # A sum or product continues on its left at the same level: a long sum is not deep.
+        left_continues = isinstance(node.left, ast.BinOp) and isinstance(
+            node.left.op, _SAME_LEVEL.get(type(node.op), ())
+        )
+        self.check(node.left, depth if left_continues else depth + 1)
         self.check(node.right, depth + 1)
         if isinstance(node.op, ast.Pow):
             exponent = _constant_value(self.text, node.right)
@@ -250,7 +285,7 @@ class _Checker:
                 raise _error(self.text, "exponents must be numbers (use exp() and log() otherwise)", node.right)
             if abs(exponent) > MAX_EXPONENT:
                 raise _error(self.text, f"exponents must be at most {MAX_EXPONENT} in magnitude", node.right)
-            _constant_value(self.text, node)  # a power of numbers must not overflow
+        _constant_value(self.text, node)  # numbers alone must make a finite real number
 
     def _check_UnaryOp(self, node: ast.UnaryOp, depth: int) -> None:
         if type(node.op) not in _UNARY:
@@ -273,6 +308,7 @@ class _Checker:
             raise _error(self.text, f"{node.func.id} takes {arity} argument(s), got {len(node.args)}", node)
         for argument in node.args:
             self.check(argument, depth + 1)
+        _constant_value(self.text, node)  # a function of numbers alone must make a finite real number
 
 
 def parse(text: object, parameters: Iterable[str], where: str = "expression") -> ParsedExpression:
@@ -353,11 +389,33 @@ def to_sympy(parsed: ParsedExpression, symbols: dict) -> sp.Expr:
     return build(parsed.tree.body)
 
 
-def check_sympy_expression(expression: object, parameters: Iterable[str], where: str) -> frozenset[str]:
-    """Check a SymPy expression given instead of text: its symbols and the functions it calls.
+def sympy_text(expression: Any) -> str:
+    """A SymPy expression as text that :func:`parse` reads back to the same expression, numbers exactly.
+
+    Floats are written with all their digits (``repr``), rationals as ``p/q``
+    and Euler's number as ``exp(1)``; anything outside the grammar is left as
+    SymPy prints it, for :func:`parse` to refuse.
+    """
+    from sympy.printing.str import StrPrinter
+
+    class ExactPrinter(StrPrinter):
+        def _print_Float(self, expr: Any) -> str:
+            return repr(float(expr))
+
+        def _print_Exp1(self, expr: Any) -> str:
+            return "exp(1)"
+
+    return ExactPrinter().doprint(expression)
+
+
+def check_sympy_expression(expression: Any, parameters: Iterable[str], where: str) -> ParsedExpression:
+    """Check a SymPy expression given instead of text, and return it read back from its exact text.
 
     Symbols are matched by name (x, y, z, t and the declared parameters), so
-    symbols made with any assumptions are accepted. Returns the names used.
+    symbols made with any assumptions are accepted. The expression must keep
+    to the grammar of text expressions: it is printed exactly
+    (:func:`sympy_text`) and read back by :func:`parse`, so that both forms of
+    an expression are one and the same to trapode.
     """
     import sympy as sp
 
@@ -371,14 +429,7 @@ def check_sympy_expression(expression: object, parameters: Iterable[str], where:
             f"{where} {short_repr(expression)}: symbol(s) {', '.join(map(repr, unknown))} are neither coordinates "
             f"(x, y, z, t) nor declared parameters ({', '.join(sorted(set(parameters))) or 'none'})."
         )
-    allowed_functions = {getattr(sp, _SYMPY_FUNCTIONS.get(name, name)) for name in FUNCTIONS}
     for node in sp.preorder_traversal(expression):
-        if isinstance(node, (sp.Symbol, sp.Number, sp.Add, sp.Mul, sp.Pow)) or node is sp.pi:
-            continue
-        if isinstance(node, sp.Function) and type(node) in allowed_functions:
-            continue
-        raise ExpressionError(
-            f"{where} {short_repr(expression)}: {short_repr(node)} is not allowed (numbers, symbols, + - * / ** and "
-            f"the functions {', '.join(FUNCTIONS)} are)."
-        )
-    return frozenset(names)
+        if isinstance(node, sp.Number) and not (node.is_real and node.is_finite):
+            raise ExpressionError(f"{where} {short_repr(expression)}: {node} is not a finite real number.")
+    return parse(sympy_text(expression), parameters, where)

@@ -17,44 +17,28 @@ from __future__ import annotations
 
 import math
 import random
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._validate import real, short_repr
+from .._validate import real, short_repr, warn_outside_package
 from ..errors import ConfigError, FieldWarning
 from .expressions import COORDINATES, check_parameter_name, check_sympy_expression, parse, to_sympy
 
 if TYPE_CHECKING:
     import sympy as sp
 
-__all__ = [
-    "TERM_PARAMETERS",
-    "BuiltinTerm",
-    "MagneticField",
-    "Potential",
-]
-
-#: Parameters of the built-in terms, by term kind (paths into PenningTrap).
-TERM_PARAMETERS = {
-    "quadrupole": ("V0", "d"),
-    "ellipticity": ("V0", "d", "ellipticity"),
-    "multipole": ("V0", "d"),  # plus "C4" or "C6", named by the order
-    "drive": ("drive.amplitude", "drive.omega"),
-    "uniform_field": ("B0",),
-    "tilted_field": ("B0", "tilt", "tilt_azimuth"),
-    "bottle": ("B2",),
-}
+__all__ = ["BuiltinTerm", "MagneticField", "Potential"]
 
 
 @dataclass(frozen=True)
 class BuiltinTerm:
-    """One built-in term of a trap's fields.
+    """One built-in term of a trap's fields; :mod:`trapode.physics.fields` gives its symbolic form.
 
     Attributes
     ----------
     kind : str
-        A key of :data:`TERM_PARAMETERS`.
+        ``"quadrupole"``, ``"ellipticity"``, ``"multipole"``, ``"drive"``,
+        ``"uniform_field"``, ``"tilted_field"`` or ``"bottle"``.
     order : int
         The multipole order k (4 or 6) of a ``"multipole"`` term; 0 otherwise.
     """
@@ -63,15 +47,14 @@ class BuiltinTerm:
     order: int = 0
 
     @property
-    def parameters(self) -> tuple[str, ...]:
-        """Paths of the parameters the term uses."""
-        extra = (f"C{self.order}",) if self.kind == "multipole" else ()
-        return TERM_PARAMETERS[self.kind] + extra
-
-    @property
     def key(self) -> tuple:
         """Plain data identifying the term's form (not its values)."""
         return (self.kind, self.order)
+
+    @property
+    def label(self) -> str:
+        """The term in words: ``"multipole C4"``, ``"tilted field"``."""
+        return f"multipole C{self.order}" if self.kind == "multipole" else self.kind.replace("_", " ")
 
 
 def _check_parameters(parameters: dict[str, Any], where: str) -> tuple[tuple[str, float], ...]:
@@ -83,14 +66,12 @@ def _check_parameters(parameters: dict[str, Any], where: str) -> tuple[tuple[str
 
 
 def _read(expression: Any, names: tuple[str, ...], where: str) -> tuple[tuple[str, str], frozenset[str]]:
-    """(canonical key, names used) of a text or SymPy expression."""
+    """(key, names used) of a text or SymPy expression: the key is its canonical text, whichever form it came in."""
     if isinstance(expression, str):
         parsed = parse(expression, names, where)
-        return ("text", parsed.canonical), parsed.names
-    used = check_sympy_expression(expression, names, where)
-    import sympy as sp
-
-    return ("sympy", sp.srepr(expression)), used
+    else:
+        parsed = check_sympy_expression(expression, names, where)
+    return ("text", parsed.canonical), parsed.names
 
 
 def _check_all_used(names: tuple[str, ...], used: frozenset, where: str) -> None:
@@ -109,32 +90,45 @@ def sympy_form(expression: Any, symbols: dict) -> sp.Expr:
     return expression.xreplace({symbol: symbols[symbol.name] for symbol in expression.free_symbols})
 
 
-def _vanishes(expression: sp.Expr, symbols: dict) -> bool:
-    """Whether a SymPy expression in the coordinates is identically zero.
+# Points where a user term is evaluated: inside any trap, at any time.
+_SAMPLES = [{name: random.Random(seed).uniform(-100.0, 100.0) for name in COORDINATES} for seed in range(5)]
 
-    Polynomials are decided exactly by expanding them; other expressions by
-    :func:`sympy.simplify`, and where that cannot tell, at random points, where
-    the sum must cancel to 1e-9 of the size of its terms.
+
+def _numbers(expression: sp.Expr, symbols: dict, values: dict) -> list[complex]:
+    """The expression, its parameters set to their values, at the sample points."""
+    with_values = expression.xreplace(values)
+    return [complex(with_values.evalf(subs={symbols[name]: v for name, v in point.items()})) for point in _SAMPLES]
+
+
+def _sums_to_zero(parts: list, symbols: dict, values: dict) -> bool:
+    """Whether the sum of ``parts`` (e.g. the three second derivatives of Φ) vanishes identically.
+
+    Exactly, with the parameters as symbols, where expanding the sum gives
+    zero; otherwise at sample points, where it must cancel to 1e-9 of the size
+    of its parts (floats in the expression leave rounding of that order).
+    Never :func:`sympy.simplify`, which can take minutes on short input.
     """
     import sympy as sp
 
-    expanded = sp.expand(expression)
-    coordinates = [symbols[name] for name in COORDINATES]
-    if expanded == 0:
+    if sp.expand(sp.Add(*parts)) == 0:
         return True
-    if expanded.is_polynomial(*coordinates):
-        return False
-    if sp.simplify(expanded) == 0:
-        return True
-    generator = random.Random(0)
-    terms = sp.Add.make_args(expanded)
-    for _ in range(5):
-        point = {symbol: generator.uniform(-100.0, 100.0) for symbol in coordinates}
-        values = [complex(sp.N(term.xreplace(point))) for term in terms]
-        total, size = abs(sum(values)), sum(abs(value) for value in values)
+    evaluated = [_numbers(part, symbols, values) for part in parts]
+    for point in zip(*evaluated, strict=True):
+        total, size = abs(sum(point)), sum(abs(number) for number in point)
         if not math.isfinite(size) or total > 1e-9 * size:
             return False
     return True
+
+
+def _check_finite(expression: sp.Expr, symbols: dict, values: dict, where: str, shown: Any) -> None:
+    """Refuse a term that is not a finite real number at the sample points (e.g. 1/(x - x), sqrt(-1 - x**2))."""
+    for number in _numbers(expression, symbols, values):
+        if not (math.isfinite(abs(number)) and abs(number.imag) <= 1e-12 * max(abs(number.real), 1e-300)):
+            value = number.real if number.imag == 0 else number
+            raise ConfigError(
+                f"{where} {short_repr(shown)} is not a finite real number everywhere (it is {value:.6g} at "
+                "a point inside the trap)."
+            )
 
 
 class _UserTerm:
@@ -153,6 +147,11 @@ class _UserTerm:
     def key(self) -> tuple:
         """Plain data identifying the expressions (not the parameter values)."""
         return (self.kind, self._key, tuple(name for name, _ in self.parameters))
+
+    @property
+    def label(self) -> str:
+        """The term in words: ``"user potential"``."""
+        return "user " + self.kind.replace("_", " ")
 
     def _symbols(self) -> tuple[dict, dict]:
         """SymPy symbols of the coordinates and parameters by name, and each parameter's value."""
@@ -200,9 +199,9 @@ class Potential(_UserTerm):
     {'C': 0.0001, 'V0': 0.025, 'd': 500.0}
     """
 
-    expression: Any
+    expression: Any = field(compare=False)  # equal terms: the same canonical text and parameter values
     parameters: tuple
-    _key: tuple = field(init=False, repr=False, compare=False)
+    _key: tuple = field(init=False, repr=False)
 
     def __init__(self, expression: Any, /, **parameters: float):
         where = "Potential"
@@ -224,14 +223,15 @@ class Potential(_UserTerm):
         import sympy as sp
 
         symbols, values = self._symbols()
-        phi = sympy_form(self.expression, symbols).xreplace(values)
-        laplacian = sum(sp.diff(phi, symbols[name], 2) for name in "xyz")
-        if not _vanishes(laplacian, symbols):
-            warnings.warn(
+        phi = sympy_form(self.expression, symbols)
+        _check_finite(phi, symbols, values, "Potential", self.expression)
+        second_derivatives = [sp.diff(phi, symbols[name], 2) for name in "xyz"]
+        if not _sums_to_zero(second_derivatives, symbols, values):
+            laplacian = sp.N(sp.expand(sp.Add(*second_derivatives)).xreplace(values), 6)
+            warn_outside_package(
                 f"Potential {short_repr(self.expression)} does not satisfy Laplace's equation "
-                f"(∇²Φ = {short_repr(sp.N(sp.simplify(laplacian), 6))} V/µm²): it is not a vacuum field.",
+                f"(∇²Φ = {short_repr(laplacian)} V/µm²): it is not a vacuum field.",
                 FieldWarning,
-                stacklevel=3,
             )
 
 
@@ -259,9 +259,9 @@ class MagneticField(_UserTerm):
     {'b': 1e-07}
     """
 
-    components: tuple
+    components: tuple = field(compare=False)  # equal terms: the same canonical texts and parameter values
     parameters: tuple
-    _key: tuple = field(init=False, repr=False, compare=False)
+    _key: tuple = field(init=False, repr=False)
 
     def __init__(self, components: Any, /, **parameters: float):
         where = "MagneticField"
@@ -293,10 +293,19 @@ class MagneticField(_UserTerm):
         import sympy as sp
 
         symbols, values = self._symbols()
-        field = [sympy_form(component, symbols).xreplace(values) for component in self.components]
-        divergence = sum(sp.diff(component, symbols[name]) for component, name in zip(field, "xyz", strict=True))
-        if not _vanishes(divergence, symbols):
+        field = [sympy_form(component, symbols) for component in self.components]
+        for component in field:
+            _check_finite(component, symbols, values, "MagneticField", self.components)
+        partials = [sp.diff(component, symbols[name]) for component, name in zip(field, "xyz", strict=True)]
+        if not _sums_to_zero(partials, symbols, values):
+            divergence = sp.N(sp.expand(sp.Add(*partials)).xreplace(values), 6)
             raise ConfigError(
-                f"MagneticField {short_repr(self.components)} has divergence "
-                f"∇·B = {short_repr(sp.N(sp.simplify(divergence), 6))} T/µm; a magnetic field must have ∇·B = 0."
+                f"MagneticField {short_repr(self.components)} has divergence ∇·B = {short_repr(divergence)} T/µm; "
+                "a magnetic field must have ∇·B = 0."
+            )
+        if any(symbols["t"] in component.free_symbols for component in field):
+            warn_outside_package(
+                f"MagneticField {short_repr(self.components)} changes in time; the electric field it induces "
+                "(Faraday's law) is not included: add it as a Potential if it matters.",
+                FieldWarning,
             )

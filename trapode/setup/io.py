@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 from .._validate import close_matches, short_repr
 from ..errors import ConfigError
 from .config import SimulationConfig
+from .expressions import sympy_text
 from .fields import MagneticField, Potential
 from .particles import Particle
 from .trap import Drive, PenningTrap
@@ -159,13 +160,9 @@ def config_from_dict(data: Any, source: str = "configuration") -> SimulationConf
     return config
 
 
-def _expression_text(expression: Any, where: str) -> str:
-    """A user expression as text that trapode's parser reads back to the same expression."""
-    if isinstance(expression, str):
-        return expression
-    import sympy as sp
-
-    return sp.sstr(expression, full_prec=True)
+def _expression_text(expression: Any) -> str:
+    """A user expression as text that trapode's parser reads back to the same expression, numbers exactly."""
+    return expression if isinstance(expression, str) else sympy_text(expression)
 
 
 def trap_to_dict(trap: PenningTrap) -> dict:
@@ -176,13 +173,12 @@ def trap_to_dict(trap: PenningTrap) -> dict:
         table["drive"] = {"amplitude": trap.drive.amplitude, "omega": trap.drive.omega}
     if trap.potentials:
         table["potentials"] = [
-            {"expression": _expression_text(p.expression, "Potential"), "parameters": p.parameter_values}
-            for p in trap.potentials
+            {"expression": _expression_text(p.expression), "parameters": p.parameter_values} for p in trap.potentials
         ]
     if trap.magnetic_fields:
         table["magnetic_fields"] = [
             {
-                "components": [_expression_text(c, "MagneticField") for c in b.components],
+                "components": [_expression_text(c) for c in b.components],
                 "parameters": b.parameter_values,
             }
             for b in trap.magnetic_fields
