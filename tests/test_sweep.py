@@ -120,7 +120,7 @@ class FlakyExecutor(concurrent.futures.Executor):
         self.remaining = {omega: failures for omega in failing_omegas}
         self.submissions = 0
 
-    def submit(self, fn, batch):
+    def submit(self, fn, batch, *args):
         self.submissions += 1
         future = concurrent.futures.Future()
         omega = float(batch.omegas[0])
@@ -128,7 +128,7 @@ class FlakyExecutor(concurrent.futures.Executor):
             self.remaining[omega] -= 1
             future.set_exception(BrokenProcessPool("worker died"))
         else:
-            future.set_result(fn(batch))
+            future.set_result(fn(batch, *args))
         return future
 
 
@@ -142,7 +142,7 @@ def test_a_failed_batch_is_retried(trap, ions):
 
 def test_a_batch_that_fails_twice_is_reported_and_the_rest_kept(trap, ions, tmp_path):
     grid = dict(amplitudes=[0.7], omegas=[0.7, 1.39, 2.2], batch_size=1, **SMALL)
-    with pytest.raises(trapode.SweepError, match=r"1 run\(s\) failed 2 times: \(f=0\.7, ωV=1\.39\)") as caught:
+    with pytest.raises(trapode.SweepError, match=r"1 run\(s\) did not finish: \(f=0\.7, ωV=1\.39\); 1 failed 2 time\(s\)") as caught:
         trapode.sweep(trap, ions, executor=FlakyExecutor([1.39], failures=2), checkpoint=tmp_path / "c.db", **grid)
     partial = caught.value.result
     assert partial.completed.tolist() == [[True, False, True]]
@@ -309,5 +309,9 @@ def test_run_batch_is_a_plain_function_of_its_batch(trap, ions):
     batch = _Batch(system, t_end=40.0, n_steps=400, amplitudes=np.array([0.7]), omegas=np.array([1.39]))
     payload = pickle.dumps(batch)
     assert b"trapode_model_" not in payload  # the compiled module stays behind; the worker loads its own
-    rows = run_batch(pickle.loads(payload))
-    np.testing.assert_array_equal(rows, result.trapped[0])
+    for threads in (True, False):
+        outcome = run_batch(pickle.loads(payload), threads=threads)
+        assert outcome is not None
+        rows, finite = outcome
+        np.testing.assert_array_equal(rows, result.trapped[0])
+        assert finite.tolist() == [True]

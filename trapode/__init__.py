@@ -32,6 +32,7 @@ from .errors import (
     ExpressionError,
     FieldWarning,
     IntegrationError,
+    Interrupted,
     NonFiniteStateError,
 )
 from .integrators import available_methods, register_method
@@ -62,6 +63,7 @@ __all__ = [
     "ExpressionError",
     "FieldWarning",
     "IntegrationError",
+    "Interrupted",
     "MagneticField",
     "NonFiniteStateError",
     "Particle",

@@ -4,28 +4,46 @@ A checkpoint is an SQLite database (Python's standard ``sqlite3``). Each batch
 of finished runs is written in one transaction, so a crash, even SIGKILL,
 leaves either the whole batch or none of it, never a corrupt file. The file
 records the settings it was made with, and refuses to be mixed with others.
+
+A file from elsewhere is distrusted: it must carry trapode's SQLite
+``application_id``, its tables and its settings, or it is refused with a
+:class:`~trapode.ConfigError` before anything is written to it (another
+application's database is never modified). Creating the file, checking it and
+writing its settings is one transaction, so processes that open the same new
+checkpoint at once all see one consistent file. A checkpoint that cannot be
+created or written (a missing or read-only folder) is refused when it is
+opened, before the sweep's first run.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
+from ._validate import short_repr
 from .errors import ConfigError
 
-__all__ = ["Checkpoint"]
+__all__ = ["APPLICATION_ID", "Checkpoint"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    amplitude REAL NOT NULL,
-    omega REAL NOT NULL,
-    trapped BLOB NOT NULL,
-    PRIMARY KEY (amplitude, omega)
-);
-"""
+#: SQLite's application_id of a trapode checkpoint: "TRPD".
+APPLICATION_ID = 0x54525044
+
+_SCHEMA_VERSION = 1
+
+_TABLES = {
+    "settings": "CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
+    "runs": (
+        "CREATE TABLE runs (amplitude REAL NOT NULL, omega REAL NOT NULL, trapped BLOB NOT NULL, "
+        "PRIMARY KEY (amplitude, omega))"
+    ),
+}
 
 
 class Checkpoint:
@@ -34,56 +52,153 @@ class Checkpoint:
     Parameters
     ----------
     path : str or path-like
-        The file; created if missing.
+        The file; created if missing (its folder must exist).
     settings : dict
         Plain data describing everything but the drive grid (trap, ions,
         duration, steps, interactions). A file made with other settings is
         refused with a :class:`~trapode.ConfigError` naming what differs.
+
+    Raises
+    ------
+    ConfigError
+        If the file is not a trapode checkpoint (random bytes, another
+        application's database: it is left untouched), was made with other
+        settings, or cannot be created or written.
     """
 
-    def __init__(self, path, settings):
-        self.path = str(path)
-        self._connection = sqlite3.connect(self.path, timeout=60)
-        with self._connection:
-            self._connection.executescript(_SCHEMA)
-            row = self._connection.execute("SELECT json FROM settings WHERE id = 1").fetchone()
-            if row is None:
-                self._connection.execute("INSERT INTO settings (id, json) VALUES (1, ?)", (json.dumps(settings),))
-            else:
-                stored = json.loads(row[0])
-                if stored != settings:
+    def __init__(self, path: str | os.PathLike[str], settings: dict[str, Any]) -> None:
+        self.path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise ConfigError(f"checkpoint {short_repr(self.path)}: the folder {short_repr(folder)} does not exist.")
+        if os.path.isdir(self.path):
+            raise ConfigError(f"checkpoint {short_repr(self.path)} is a folder; give a file name.")
+        if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
+            with open(self.path, "rb") as file:
+                if file.read(16) != b"SQLite format 3\x00":
                     raise ConfigError(
-                        f"checkpoint {self.path} was made with other settings ({_difference(stored, settings)}); "
-                        "use another file, or delete it to start again."
+                        f"checkpoint {short_repr(self.path)} is not a trapode checkpoint (not an SQLite file); "
+                        "it was not modified. Give another file name."
                     )
+        try:
+            self._connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._refused("cannot be opened", error) from None
+        try:
+            with self._transaction():
+                self._check_or_create(settings)
+                # A write now, so that a file or folder that cannot be written is found before any run.
+                self._connection.execute("UPDATE settings SET json = json WHERE id = 1")
+        except ConfigError:
+            self._connection.close()
+            raise
+        except sqlite3.Error as error:
+            self._connection.close()
+            raise self._refused("cannot be read and written", error) from None
 
-    def finished(self):
-        """All finished runs as ``{(amplitude, omega): trapped}`` with ``trapped`` a bool array."""
-        rows = self._connection.execute("SELECT amplitude, omega, trapped FROM runs").fetchall()
-        return {(a, w): np.frombuffer(blob, dtype=np.bool_).copy() for a, w, blob in rows}
+    def _refused(self, what: str, error: BaseException) -> ConfigError:
+        return ConfigError(f"checkpoint {short_repr(self.path)} {what}: {error}.")
 
-    def record(self, amplitudes, omegas, trapped):
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction: BEGIN IMMEDIATE takes the write lock first, so creators queue up."""
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
+    def _check_or_create(self, settings: dict[str, Any]) -> None:
+        connection = self._connection
+        application = connection.execute("PRAGMA application_id").fetchone()[0]
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if application == 0 and not tables:  # a new (empty) file: make it a checkpoint
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            for statement in _TABLES.values():
+                connection.execute(statement)
+            connection.execute("INSERT INTO settings (id, json) VALUES (1, ?)", (json.dumps(settings),))
+            return
+        if application != APPLICATION_ID:
+            raise ConfigError(
+                f"checkpoint {short_repr(self.path)} is not a trapode checkpoint (an SQLite database of another "
+                "application); it was not modified. Give another file name."
+            )
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version != _SCHEMA_VERSION or not set(_TABLES) <= tables:
+            raise ConfigError(
+                f"checkpoint {short_repr(self.path)} has format {version} with tables {sorted(tables)}; "
+                f"this trapode reads format {_SCHEMA_VERSION} with tables {sorted(_TABLES)}."
+            )
+        row = connection.execute("SELECT json FROM settings WHERE id = 1").fetchone()
+        try:
+            stored = json.loads(row[0]) if row is not None else None
+        except (TypeError, ValueError):
+            stored = None
+        if not isinstance(stored, dict):
+            raise ConfigError(f"checkpoint {short_repr(self.path)} has no readable settings; it is damaged.")
+        if stored != settings:
+            raise ConfigError(
+                f"checkpoint {short_repr(self.path)} was made with other settings ({_difference(stored, settings)}); "
+                "use another file, or delete it to start again."
+            )
+
+    def finished(self, n_ions: int) -> dict[tuple[float, float], np.ndarray]:
+        """All finished runs as ``{(amplitude, omega): trapped}`` with ``trapped`` a bool array of ``n_ions``.
+
+        Raises
+        ------
+        ConfigError
+            If a stored run is not one of ``n_ions`` flags at a finite drive (the file is damaged).
+        """
+        try:
+            rows = self._connection.execute("SELECT amplitude, omega, trapped FROM runs").fetchall()
+        except sqlite3.Error as error:
+            raise self._refused("cannot be read", error) from None
+        runs = {}
+        for amplitude, omega, blob in rows:
+            valid = (
+                isinstance(amplitude, float)
+                and isinstance(omega, float)
+                and math.isfinite(amplitude)
+                and math.isfinite(omega)
+                and isinstance(blob, bytes)
+                and len(blob) == n_ions
+                and set(blob) <= {0, 1}
+            )
+            if not valid:
+                raise ConfigError(
+                    f"checkpoint {short_repr(self.path)} holds a run that is not {n_ions} trapped flags at a "
+                    f"finite drive (f={short_repr(amplitude)}, ωV={short_repr(omega)}); it is damaged."
+                )
+            runs[(amplitude, omega)] = np.frombuffer(blob, dtype=np.bool_).copy()
+        return runs
+
+    def record(self, amplitudes: Sequence[float], omegas: Sequence[float], trapped: Sequence[np.ndarray]) -> None:
         """Store a batch of finished runs in one transaction."""
         rows = [
             (float(a), float(w), np.ascontiguousarray(row, dtype=np.bool_).tobytes())
             for a, w, row in zip(amplitudes, omegas, trapped, strict=True)
         ]
-        with self._connection:
+        with self._transaction():
             self._connection.executemany(
                 "INSERT OR REPLACE INTO runs (amplitude, omega, trapped) VALUES (?, ?, ?)", rows
             )
 
-    def close(self):
+    def close(self) -> None:
+        """Close the file."""
         self._connection.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Checkpoint:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _difference(stored, current):
+def _difference(stored: dict[str, Any], current: dict[str, Any]) -> str:
     """Name the top-level settings that differ, with both values where they are short."""
     parts = []
     for key in sorted(set(stored) | set(current)):

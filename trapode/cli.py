@@ -10,7 +10,12 @@
 =======================  =====================================================
 
 User mistakes print one line on stderr and exit with status 2, without a
-traceback.
+traceback; a run that fails prints one line and exits with status 1 (writing
+what it computed where its output was asked for); Ctrl-C stops within a
+second, keeping what is done, and exits with status 130. Output places are
+checked before the work. Text the terminal cannot show (Greek letters on a
+cp1252 console) is written as escapes, and a closed pipe (``trapode info |
+head``) ends the command quietly.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import argparse
 import sys
 
 import numpy as np
+
+from ._files import atomic_write, check_figure_path, check_writable, save_figure
 
 __all__ = ["main"]
 
@@ -68,6 +75,12 @@ def _sweep_parser(subparsers):
     execution.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786 (needs trapode[dask])"
     )
+    execution.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the scheduler to answer and for a worker (default: 30)",
+    )
     execution.add_argument("--batch-size", type=int, default=None, help="runs per batch (default: numba's threads)")
     execution.add_argument("--quiet", action="store_true", help="no progress bar")
     output = parser.add_argument_group("output")
@@ -85,12 +98,43 @@ def _sweep_parser(subparsers):
     parser.set_defaults(handler=_run_sweep)
 
 
-def _dask_client(address):
+def _dask_client(address, timeout):
+    import trapode
+
     try:
         from distributed import Client
     except ImportError:
-        raise SystemExit("trapode: --scheduler needs dask.distributed: pip install 'trapode[dask]'") from None
-    return Client(address)
+        raise trapode.ConfigError("--scheduler needs dask.distributed: pip install 'trapode[dask]'") from None
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        raise trapode.ConfigError(
+            f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else 'no reply'}). Check the address (tcp://HOST:8786, not "
+            "the dashboard's port) or raise --timeout."
+        ) from None
+
+
+def _omega_grid(arguments):
+    """The ωV grid of --omega-min/max/step, checked before it is built."""
+    import trapode
+
+    low, high, step = arguments.omega_min, arguments.omega_max, arguments.omega_step
+    if not all(np.isfinite([low, high, step])):
+        raise trapode.ConfigError(
+            f"--omega-min, --omega-max and --omega-step must be finite, got {low}, {high}, {step}."
+        )
+    if not step > 0:
+        raise trapode.ConfigError(f"--omega-step must be > 0, got {step!r}.")
+    if not 0 < low <= high:
+        raise trapode.ConfigError(f"--omega-min must be > 0 and ≤ --omega-max, got {low!r} and {high!r}.")
+    points = (high - low) / step + 1
+    if points > 1_000_000:
+        raise trapode.ConfigError(
+            f"--omega-min {low:g} to --omega-max {high:g} in steps of {step:g} is {points:.3g} drives; "
+            "at most a million: take a larger --omega-step."
+        )
+    return np.arange(low, high + 0.5 * step, step)
 
 
 def _run_sweep(arguments):
@@ -102,10 +146,14 @@ def _run_sweep(arguments):
         trap = trapode.PenningTrap(B0=arguments.B0, V0=arguments.V0, d=arguments.d)
     kind = {"species": arguments.species} if arguments.species else {}
     ions = trapode.random_particles(arguments.ions, trap, seed=arguments.seed, **kind)
-    if not arguments.omega_step > 0:
-        raise trapode.ConfigError(f"--omega-step must be > 0, got {arguments.omega_step!r}.")
-    omegas = np.arange(arguments.omega_min, arguments.omega_max + 0.5 * arguments.omega_step, arguments.omega_step)
-    client = _dask_client(arguments.scheduler) if arguments.scheduler else None
+    omegas = _omega_grid(arguments)
+    if arguments.output:
+        check_writable("--output", arguments.output)
+    if arguments.plot:
+        check_figure_path("--plot", arguments.plot)
+    if not (np.isfinite(arguments.timeout) and arguments.timeout > 0):
+        raise trapode.ConfigError(f"--timeout must be a positive number of seconds, got {arguments.timeout!r}.")
+    client = _dask_client(arguments.scheduler, arguments.timeout) if arguments.scheduler else None
     options = dict(
         t_end=arguments.t_end,
         n_steps=arguments.n_steps,
@@ -113,6 +161,7 @@ def _run_sweep(arguments):
         checkpoint=arguments.checkpoint,
         executor=client,
         progress=not arguments.quiet,
+        timeout=arguments.timeout,
     )
     try:
         if arguments.find_resonances:
@@ -137,7 +186,7 @@ def _run_sweep(arguments):
         f"{w:.6g}," + ",".join(f"{x:.4f}" for x in result.fraction_trapped[:, k]) for k, w in enumerate(result.omegas)
     ]
     if arguments.output:
-        with open(arguments.output, "w", encoding="utf-8") as file:
+        with atomic_write(arguments.output) as file:
             file.write("\n".join([header, *rows]) + "\n")
     else:
         print("\n".join([header, *rows]))
@@ -149,7 +198,7 @@ def _run_sweep(arguments):
 
         matplotlib.use("Agg")
         ax = result.plot(resonances=scan.resonances if scan is not None else None)
-        ax.figure.savefig(arguments.plot, dpi=150)
+        save_figure(ax.figure, arguments.plot, dpi=150)
     return 0
 
 
@@ -199,12 +248,19 @@ def _run_run(arguments):
     import trapode
 
     config = trapode.load_config(arguments.config)
-    result = trapode.simulate(config)
-    result.save(arguments.output)
+    check_writable("--output", arguments.output)
+    try:
+        result = trapode.simulate(config)
+    except (trapode.IntegrationError, trapode.Interrupted) as error:
+        if error.result is not None and error.result.t.size:
+            saved = error.result.save(arguments.output)
+            error.args = (f"{error.args[0]} Saved the {error.result.t.size} state(s) computed to {saved}.",)
+        raise
+    saved = result.save(arguments.output)
     trapped = int(result.trapped.sum())
     print(
         f"{config.method}, {config.n_particles} particle(s), {config.n_steps} steps over {config.t_end:g} µs: "
-        f"{trapped} of {config.n_particles} still trapped; saved {arguments.output}"
+        f"{trapped} of {config.n_particles} still trapped; saved {saved}"
     )
     return 0
 
@@ -239,6 +295,8 @@ def _run_plot(arguments):
     import trapode
     from trapode import plotting
 
+    output = arguments.output or str(pathlib.Path(arguments.result).with_suffix("")) + f"-{arguments.kind}.png"
+    check_figure_path("--output", output)
     result = trapode.load_result(arguments.result)
     draw = {
         "xy": plotting.plot_xy,
@@ -248,8 +306,7 @@ def _run_plot(arguments):
         "phase-x": lambda r: plotting.plot_phase(r, "x"),
         "phase-z": lambda r: plotting.plot_phase(r, "z"),
     }[arguments.kind]
-    output = arguments.output or str(pathlib.Path(arguments.result).with_suffix("")) + f"-{arguments.kind}.png"
-    draw(result).figure.savefig(output, dpi=150)
+    save_figure(draw(result).figure, output, dpi=150)
     print(f"saved {output}")
     return 0
 
@@ -413,8 +470,31 @@ def _run_info(arguments):
     return 0
 
 
+def _tolerant_streams():
+    """Let stdout and stderr write what their encoding lacks as escapes (ω on a cp1252 console)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _quiet_closed_pipe():
+    """After the reader of stdout went away, send the rest to /dev/null so that exit does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv=None):
     """Entry point of the ``trapode`` command."""
+    _tolerant_streams()
     parser = argparse.ArgumentParser(prog="trapode", description="Charged particles in a Penning trap.")
     subparsers = parser.add_subparsers(title="commands", required=True)
     _reproduce_parser(subparsers)
@@ -424,22 +504,29 @@ def main(argv=None):
     _sweep_parser(subparsers)
     _info_parser(subparsers)
     arguments = parser.parse_args(argv)
-    from trapode.errors import ConfigError
+    from trapode.errors import ConfigError, IntegrationError, Interrupted
+    from trapode.sweep import SweepError
 
     try:
-        return arguments.handler(arguments)
-    except (ConfigError, OSError) as error:
+        status = arguments.handler(arguments)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        _quiet_closed_pipe()
+        return 0
+    except ConfigError as error:
         print(f"trapode: {error}", file=sys.stderr)
         return 2
-    except trapode_errors().IntegrationError as error:
+    except (IntegrationError, SweepError, TimeoutError) as error:
         print(f"trapode: {error}", file=sys.stderr)
         return 1
-
-
-def trapode_errors():
-    from trapode import errors
-
-    return errors
+    except OSError as error:
+        print(f"trapode: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as error:
+        kept = f" {error}" if isinstance(error, Interrupted) else ""
+        print(f"trapode: interrupted.{kept}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ __all__ = [
     "ExpressionError",
     "FieldWarning",
     "IntegrationError",
+    "Interrupted",
     "NonFiniteStateError",
 ]
 
@@ -77,3 +78,30 @@ class IntegrationError(RuntimeError):
 
 class NonFiniteStateError(IntegrationError, FloatingPointError):
     """The position or velocity of a particle became NaN or infinite."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a run or a sweep between two chunks of its work, keeping what was done.
+
+    A subclass of :class:`KeyboardInterrupt`, so that code which stops on
+    Ctrl-C still does; a second Ctrl-C while trapode is finishing its chunk
+    stops at once, keeping nothing.
+
+    Attributes
+    ----------
+    result : SimulationResult or SweepResult or None
+        What was computed: for a run, the kept states up to the step reached
+        (that state is the last row); for a sweep, every finished run (the
+        others are marked not completed, and are in the checkpoint if one
+        was given).
+    step : int or None
+        For a run, the step it reached.
+    time : float or None
+        For a run, the time of that step in µs.
+    """
+
+    def __init__(self, message: str, *, result: Any = None, step: int | None = None, time: float | None = None):
+        super().__init__(message)
+        self.result = result
+        self.step = step
+        self.time = time

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._files import atomic_write, save_figure
+from .errors import Interrupted
+from .monitor import interruptible
+
 __all__ = ["ReproductionSettings", "reproduce"]
 
 
@@ -44,7 +48,7 @@ def _save(figure, out, name):
     paths = []
     for suffix in ("png", "pdf"):
         path = out / f"{name}.{suffix}"
-        figure.savefig(path, dpi=150)
+        save_figure(figure, path, dpi=150)
         paths.append(path)
     import matplotlib.pyplot as plt
 
@@ -52,8 +56,17 @@ def _save(figure, out, name):
     return paths[0].name
 
 
+def _write_text(path, text):
+    with atomic_write(path) as file:
+        file.write(text)
+
+
 def reproduce(out, quick=False, progress=True, settings=None, constants="codata"):
     """Regenerate the report's figures and tables in ``out``; returns the path of the summary.
+
+    Every file is written whole (figures, tables, summary); a Ctrl-C stops
+    within a second with :class:`~trapode.Interrupted`, and a second
+    reproduction reuses the sweeps finished in ``out/checkpoints``.
 
     Parameters
     ----------
@@ -90,10 +103,17 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
 
     def advance():
         bar.update(1)
+        if request.pressed:
+            raise Interrupted(
+                f"Reproduction interrupted after {bar.n} of its {len(steps)} parts; the figures and tables "
+                f"written so far are in {out}, and finished sweeps in {out / 'checkpoints'} are reused."
+            )
         if bar.n < len(steps):
             bar.set_postfix_str(steps[bar.n])
 
-    with bar:
+    # Ctrl-C stops the run or sweep under way within a second (its own Interrupted), or stops here
+    # between two parts.
+    with bar, interruptible() as request:
         bar.set_postfix_str(steps[0])
         # Figs. 2 and 3: z(t) of Particle 1, forward Euler and RK4 against the closed form.
         single = trapode.SimulationConfig(trap=trap, particles=[p1], t_end=50.0, n_steps=10000)
@@ -153,9 +173,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
             reference: trapode.convergence_study(convergence, reference=reference)
             for reference in ("analytic", "dop853")
         }
-        (out / "convergence.txt").write_text(
-            "\n\n".join(study.table() for study in studies.values()) + "\n", encoding="utf-8"
-        )
+        _write_text(out / "convergence.txt", "\n\n".join(study.table() for study in studies.values()) + "\n")
         analytic = studies["analytic"]
         for figure, method in ((12, "euler"), (13, "rk4")):
             name = _save(
@@ -183,7 +201,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
         scan = trapode.find_resonances(
             trap, ions, amplitudes, omegas, checkpoint=out / "checkpoints" / "coarse.db", progress=False
         )
-        (out / "resonances.txt").write_text(scan.table() + "\n", encoding="utf-8")
+        _write_text(out / "resonances.txt", scan.table() + "\n")
         name = _save(scan.plot().figure, out, "fig14_fraction_trapped")
         named = ", ".join(f"{r.prediction_label} at {r.centre:.3f} (f = {r.amplitude:g})" for r in scan.resonances)
         sections.append(
@@ -263,6 +281,6 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
         ]
         for title, image, sentence in sections:
             lines += [f"## {title}", "", sentence, "", f"![{title}]({image})", ""]
-        summary.write_text("\n".join(lines), encoding="utf-8")
+        _write_text(summary, "\n".join(lines))
         advance()
     return summary

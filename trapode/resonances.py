@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ConfigError
+from ._validate import count, flag, real
 from .setup.particles import Particle
 from .setup.trap import PenningTrap
 from .sweep import SweepResult, _check_grid, _check_settings, sweep
@@ -128,10 +128,10 @@ class ResonanceScan:
             f"{'f':>5} {'centre':>9} {'width':>8} {'depth':>6}  {'nearest prediction':<20} {'ωV':>8} {'Δ':>8}",
         ]
         for r in self.resonances:
-            flag = "" if r.resolved else "  (at the edge of the scan)"
+            edge = "" if r.resolved else "  (at the edge of the scan)"
             lines.append(
                 f"{r.amplitude:>5g} {r.centre:>9.4f} {r.width:>8.4f} {r.depth:>6.2f}  {r.prediction_label:<20} "
-                f"{r.prediction:>8.4f} {r.centre - r.prediction:>+8.4f}{flag}"
+                f"{r.prediction:>8.4f} {r.centre - r.prediction:>+8.4f}{edge}"
             )
         lines.append(
             f"(rad/µs; edges where the fraction kept crosses {self.threshold:g}, each to ± {self.tolerance / 2:g})"
@@ -152,10 +152,10 @@ def _dips(omegas: np.ndarray, fractions: np.ndarray, threshold: float) -> list[t
     dips: list[tuple[int, int]]
     start: int | None
     dips, start = [], None
-    for index, flag in enumerate(below):
-        if flag and start is None:
+    for index, is_below in enumerate(below):
+        if is_below and start is None:
             start = index
-        elif not flag and start is not None:
+        elif not is_below and start is not None:
             dips.append((start, index))
             start = None
     if start is not None:
@@ -178,12 +178,13 @@ def find_resonances(
     executor: Executor | Client | None = None,
     progress: bool = True,
     max_rounds: int = 12,
+    timeout: float = 60.0,
 ) -> ResonanceScan:
     """Find the dips of the fraction of ions kept, refine their edges and name them.
 
     Parameters
     ----------
-    trap, ions, amplitudes, omegas, t_end, n_steps, interactions, checkpoint, executor, progress :
+    trap, ions, amplitudes, omegas, t_end, n_steps, interactions, checkpoint, executor, progress, timeout :
         As for :func:`trapode.sweep`; ``omegas`` is the initial grid.
     threshold : float
         A dip is a run of frequencies where the fraction kept is below this.
@@ -209,10 +210,10 @@ def find_resonances(
     ['2ωz']
     """
     ions, t_end, n_steps = _check_settings(trap, ions, t_end, n_steps)
-    if not 0 < threshold <= 1:
-        raise ConfigError(f"threshold must be in (0, 1], got {threshold!r}.")
-    if not tolerance > 0:
-        raise ConfigError(f"tolerance must be > 0 (rad/µs), got {tolerance!r}.")
+    threshold = real("threshold", threshold, "a fraction in (0, 1]", minimum=0.0, strict=True, maximum=1.0)
+    tolerance = real("tolerance", tolerance, "a positive width in rad/µs", minimum=0.0, strict=True)
+    refine = flag("refine", refine)
+    max_rounds = count("max_rounds", max_rounds, minimum=0)
     omega_grid = np.unique(_check_grid("omegas", omegas, positive=True))
     options: dict[str, Any] = dict(
         t_end=t_end,
@@ -221,6 +222,7 @@ def find_resonances(
         checkpoint=checkpoint,
         executor=executor,
         progress=progress,
+        timeout=timeout,
     )
     coarse = sweep(trap, ions, amplitudes, omega_grid, **options)
     samples = {

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
+import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from ._files import atomic_write, check_writable
+from ._validate import short_repr
 from .errors import ConfigError
+from .observers import rows_written
 from .setup.config import SimulationConfig
 from .setup.io import config_from_dict, config_to_dict
 
 __all__ = ["SimulationResult", "load_result"]
 
 _FORMAT = "trapode-result-2"
+
+#: Largest configuration text a result file may hold (a million particles' worth).
+_MAX_CONFIG_BYTES = 1 << 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,22 +87,39 @@ class SimulationResult:
         """Fraction of the particles inside the trap in the last state."""
         return float(np.mean(self.trapped))
 
-    def save(self, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the result to a NumPy ``.npz`` file that :func:`load_result` reads back exactly.
 
         The configuration is stored as JSON text beside the arrays; no pickle
-        is used. NumPy adds the ``.npz`` suffix if ``path`` lacks it.
+        is used. ``.npz`` is added to ``path`` if it lacks it. The file is
+        written whole or not at all: a crash during the write leaves any
+        earlier file of that name as it was.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        ConfigError
+            If the folder does not exist or cannot be written.
         """
-        np.savez(
-            path,
-            format=np.array(_FORMAT),
-            config=np.array(json.dumps(config_to_dict(self.config))),
-            t=self.t,
-            r=self.r,
-            v=self.v,
-            trapped=self.trapped,
-            escape_time=self.escape_time,
-        )
+        target = check_writable("SimulationResult.save path", path)
+        if target.suffix != ".npz":
+            target = target.with_name(target.name + ".npz")
+        with atomic_write(target, binary=True) as file:
+            np.savez(
+                file,
+                format=np.array(_FORMAT),
+                config=np.array(json.dumps(config_to_dict(self.config))),
+                t=self.t,
+                r=self.r,
+                v=self.v,
+                trapped=self.trapped,
+                escape_time=self.escape_time,
+            )
+        return target
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SimulationResult):
@@ -107,23 +132,95 @@ class SimulationResult:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _header(archive: zipfile.ZipFile, name: str, path: str) -> tuple[tuple[int, ...], np.dtype, zipfile.ZipInfo]:
+    """Shape and dtype of the array ``name`` of an ``.npz`` archive, read from its header alone."""
+    try:
+        info = archive.getinfo(f"{name}.npy")
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            shape, fortran, dtype = (
+                np.lib.format.read_array_header_1_0(member)
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0(member)
+            )
+            offset = member.tell()
+    except KeyError:
+        raise ConfigError(f"{path} is not a trapode result file: it has no array {name!r}.") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ConfigError(f"{path}: the array {name!r} cannot be read ({error}).") from None
+    if fortran or dtype.hasobject:
+        raise ConfigError(f"{path}: the array {name!r} is not a plain C-ordered array of numbers.")
+    if info.file_size != offset + int(np.prod(shape, dtype=np.float64)) * dtype.itemsize:
+        raise ConfigError(f"{path}: the array {name!r} is truncated or damaged (its size does not match its header).")
+    return shape, dtype, info
+
+
 def load_result(path: str | os.PathLike[str]) -> SimulationResult:
     """Read a :class:`SimulationResult` written by :meth:`SimulationResult.save`.
+
+    Everything is checked before an array is read: the file's format, the
+    configuration, each array's shape and type against the configuration
+    (from its header, so that a damaged file claiming huge arrays allocates
+    nothing), and then the values (finite states, increasing times within
+    ``[0, t_end]``).
 
     Raises
     ------
     ConfigError
-        If the file is not a trapode result, or its configuration or arrays are invalid.
+        If the file is missing, is not a trapode result, is truncated or
+        damaged, or its configuration or arrays are invalid.
     """
-    with np.load(path, allow_pickle=False) as data:
-        if "format" not in data.files or str(data["format"]) != _FORMAT:
-            raise ConfigError(f"{path} is not a trapode result file (expected format {_FORMAT!r}).")
-        config = config_from_dict(json.loads(str(data["config"])), source=str(path))
-        return SimulationResult(
-            config=config,
-            t=data["t"],
-            r=data["r"],
-            v=data["v"],
-            trapped=data["trapped"],
-            escape_time=data["escape_time"],
-        )
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"load_result path must be a file path, got {short_repr(path)}.")
+    shown = short_repr(os.fspath(path))
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, ValueError):
+        raise ConfigError(f"{shown} is not a trapode result file (not a NumPy .npz archive).") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the result file {shown}: {error.strerror or error}.") from None
+    with archive:
+        shape, dtype, info = _header(archive, "format", shown)
+        if shape != () or dtype.kind != "U" or info.file_size > 10_000:
+            raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["format"]) != _FORMAT:
+                raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
+            shape, dtype, info = _header(archive, "config", shown)
+            if shape != () or dtype.kind != "U" or info.file_size > _MAX_CONFIG_BYTES:
+                raise ConfigError(
+                    f"{shown}: its configuration is not one JSON text of at most {_MAX_CONFIG_BYTES} bytes."
+                )
+            try:
+                record = json.loads(str(data["config"]))
+            except ValueError as error:
+                raise ConfigError(f"{shown}: its configuration is not valid JSON ({error}).") from None
+            config = config_from_dict(record, source=shown)
+            n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)
+            shape, dtype, _ = _header(archive, "t", shown)
+            rows = shape[0] if len(shape) == 1 else -1
+            if not 1 <= rows <= most_rows:
+                raise ConfigError(
+                    f"{shown}: t must hold 1 to {most_rows} times for its configuration, got shape {shape}."
+                )
+            expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
+            for name, wanted in expected.items():
+                shape, dtype, _ = _header(archive, name, shown)
+                kind = "b" if name == "trapped" else "f"
+                if shape != wanted or dtype.kind != kind:
+                    raise ConfigError(
+                        f"{shown}: {name} must have shape {wanted} and {'bool' if kind == 'b' else 'float'} values for "
+                        f"{n} particle(s) and {rows} time(s), got shape {shape} of {dtype}."
+                    )
+            arrays = {name: data[name] for name in expected}
+    t, escape = arrays["t"], arrays["escape_time"]
+    problems = []
+    if not (np.isfinite(t).all() and t[0] == 0 and np.all(np.diff(t) > 0) and t[-1] <= config.t_end):
+        problems.append(f"t must rise from 0 to at most t_end = {config.t_end:g} µs")
+    if not (np.isfinite(arrays["r"]).all() and np.isfinite(arrays["v"]).all()):
+        problems.append("r and v must be finite")
+    if not np.all(np.isnan(escape) | ((escape >= 0) & (escape <= config.t_end))):
+        problems.append("escape_time must be NaN or within [0, t_end]")
+    if problems:
+        raise ConfigError(f"{shown} is damaged: {'; '.join(problems)}.")
+    return SimulationResult(config=config, **arrays)

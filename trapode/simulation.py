@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import warn_outside_package
-from .errors import ConfigError, ConfinementWarning, IntegrationError, NonFiniteStateError
-from .integrators import get_method
-from .integrators.base import Trajectory
+from ._validate import flag, warn_outside_package
+from .budget import check_duration, check_memory
+from .errors import ConfigError, ConfinementWarning, IntegrationError, Interrupted, NonFiniteStateError
+from .integrators import SolveIvpIntegrator, get_method
+from .integrators.base import Integrator, Trajectory
+from .monitor import Monitor
 from .result import SimulationResult
 from .setup.config import SimulationConfig
 from .system import ParticleSystem
@@ -37,7 +39,23 @@ def _warn_unconfined(config: SimulationConfig) -> None:
             )
 
 
-def simulate(config: SimulationConfig) -> SimulationResult:
+def _check_cost(config: SimulationConfig, integrator: Integrator, system: ParticleSystem) -> None:
+    """Refuse a run whose arrays cannot fit in memory or that could not finish, before it starts."""
+    cost = getattr(integrator, "cost", None)
+    if cost is None:
+        return
+    needed, seconds = cost(system, config.t_end, config.n_steps, config.save_stride)
+    what = f"A {config.method} run of {config.n_particles} particle(s) over {config.n_steps} steps"
+    check_memory(
+        needed,
+        what,
+        'keep fewer states (save_every=k keeps every k-th, save_every="final" only the last)'
+        + (", or use a fixed-step method" if isinstance(integrator, SolveIvpIntegrator) else ""),
+    )
+    check_duration(seconds, what, "shorten t_end, use fewer steps or particles, or split the run")
+
+
+def simulate(config: SimulationConfig, *, progress: bool = True) -> SimulationResult:
     """Integrate the motion of the particles of ``config``.
 
     Parameters
@@ -45,6 +63,9 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     config : SimulationConfig
         Trap, particles, duration, number of steps, method, whether the
         particles interact and which states to keep.
+    progress : bool
+        Show a progress bar on stderr for a run that takes more than a second
+        (only on a terminal). Default True.
 
     Returns
     -------
@@ -56,8 +77,12 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     Raises
     ------
     ConfigError
-        If ``config`` is not a SimulationConfig, or its method is not
-        registered (the message lists the valid names).
+        If ``config`` is not a SimulationConfig, its method is not registered
+        (the message lists the valid names), its kept states would not fit in
+        the memory available, or it could not finish in 30 days; before any work.
+    Interrupted
+        On Ctrl-C, within a tenth of a second or so: the exception's
+        ``result`` holds the states kept so far, ending with the state reached.
     NonFiniteStateError
         If a position or velocity becomes NaN or infinite; the exception holds
         the step, the time, the particle and the result computed so far.
@@ -82,15 +107,27 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     """
     if not isinstance(config, SimulationConfig):
         raise ConfigError(f"simulate needs a trapode.SimulationConfig, got {type(config).__name__}.")
+    progress = flag("simulate progress", progress)
     integrator = get_method(config.method)
     system = ParticleSystem.from_config(config)
+    _check_cost(config, integrator, system)
     _warn_unconfined(config)
-    trajectory = integrator.integrate(
-        system, config.t_end, config.n_steps, config.save_stride, config.rtol, config.atol
-    )
+    with Monitor(config.n_steps, "step", config.method, progress) as monitor:
+        trajectory = integrator.integrate(
+            system, config.t_end, config.n_steps, config.save_stride, config.rtol, config.atol, monitor=monitor
+        )
     result = _result(config, trajectory)
     if trajectory.stopped_at < 0:
         return result
+    if trajectory.interrupted:
+        step = trajectory.stopped_at
+        raise Interrupted(
+            f"Interrupted at step {step} of {config.n_steps} (t = {step * config.step_size:.6g} µs); the "
+            f"{result.t.size} state(s) kept so far, ending with that one, are on this exception's `result`.",
+            result=result,
+            step=step,
+            time=step * config.step_size,
+        )
     _raise_incomplete(config, system, trajectory, result)
     raise AssertionError("unreachable")  # _raise_incomplete always raises
 

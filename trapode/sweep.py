@@ -7,13 +7,19 @@ kernel that spreads them over numba's threads
 drive passed by name as parameter values; batches can also go to any
 ``concurrent.futures.Executor`` or a Dask cluster. A run's result never
 depends on the batching or the number of workers.
+
+A sweep fails safe: ions that would collide are refused before any work, a
+run whose state becomes non-finite is reported (never counted as a loss),
+Ctrl-C stops within a fraction of a second keeping every finished run (on the
+exception and in the checkpoint), a retry on Dask really runs the task again,
+and a Dask scheduler without workers gives up after ``timeout`` seconds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass
@@ -22,11 +28,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import count, real, short_repr
+from ._validate import count, flag, real, short_repr
+from .budget import check_duration, seconds_at_least
 from .checkpoint import Checkpoint
 from .compile.templates import instance_name
-from .errors import ConfigError
+from .errors import ConfigError, Interrupted
 from .forces.total import COULOMB_SERIAL
+from .monitor import QUIET, Monitor, Progress
+from .setup.config import reject_coincident
 from .setup.io import trap_to_dict
 from .setup.particles import Particle
 from .setup.trap import Drive, PenningTrap
@@ -35,7 +44,6 @@ from .system import ParticleSystem, model_constants
 if TYPE_CHECKING:
     from dask.distributed import Client
     from matplotlib.axes import Axes
-    from tqdm.auto import tqdm
 
     from .resonances import Resonance
 
@@ -43,7 +51,13 @@ __all__ = ["SweepError", "SweepResult", "sweep"]
 
 
 class SweepError(RuntimeError):
-    """Some runs of a sweep failed twice; ``result`` holds everything else (NaN where a run failed)."""
+    """Some runs of a sweep did not finish; ``result`` holds everything else (NaN where a run failed).
+
+    ``failures`` lists ``(amplitude index, omega index, error)`` for each:
+    an exception raised ``retries + 1`` times, a :class:`FloatingPointError`
+    for a run whose state became non-finite, or a :class:`TimeoutError` for
+    runs left when a Dask cluster lost all its workers.
+    """
 
     def __init__(
         self, message: str, result: SweepResult, failures: list[tuple[int, int, BaseException | None]]
@@ -75,7 +89,8 @@ class SweepResult:
     trapped : ndarray of bool, shape (n_amplitudes, n_omegas, n_ions)
         Which ions were inside the trap (``|r| < d``) at ``t_end``.
     completed : ndarray of bool, shape (n_amplitudes, n_omegas)
-        Which runs finished (all of them unless a :class:`SweepError` was raised).
+        Which runs finished (all of them unless a :class:`SweepError` or
+        :class:`trapode.Interrupted` was raised).
     """
 
     trap: PenningTrap
@@ -166,8 +181,19 @@ class _Batch:
     omegas: np.ndarray
 
 
-def run_batch(batch: _Batch) -> np.ndarray:
-    """Compute one batch of runs; returns the ``trapped`` rows, shape (runs, ions). Runs where it is sent."""
+def run_batch(batch: _Batch, monitor: Progress = QUIET, threads: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
+    """Compute one batch of runs where it is sent.
+
+    Returns ``trapped`` (runs, ions) and ``finite`` (runs,): who is inside the
+    trap at the end, and whether the run's final state is finite. The runs
+    advance in chunks of about a tenth of a second; None if ``monitor`` asked
+    to stop between two of them (Ctrl-C). ``threads`` spreads the runs over
+    numba's threads; workers run them on one thread each (they are already
+    many, and GNU OpenMP, numba's threads on Linux, cannot run in a process
+    forked from one that used it, as a ``ProcessPoolExecutor``'s are).
+    """
+    from numba import get_num_threads
+
     system = batch.system
     model = system.model
     values = system.trap.parameter_values()
@@ -178,54 +204,62 @@ def run_batch(batch: _Batch) -> np.ndarray:
         ]
     )
     runs, n = rows.shape[0], system.n_particles
-    final_pos, final_vel = np.empty((2, runs, 3, n))
-    finite = np.empty(runs, dtype=np.bool_)
-    trapped = np.empty((runs, n), dtype=np.bool_)
-    kernel = getattr(model, instance_name("final_states", "rk4_advance"))
+    pos = np.repeat(system.positions[np.newaxis], runs, axis=0)
+    vel = np.repeat(system.velocities[np.newaxis], runs, axis=0)
+    kernel = getattr(model, instance_name("final_states", "rk4_advance") + ("" if threads else "__serial"))
     # The runs are spread over the threads, so each run sums its Coulomb forces on one.
     coulomb = min(system.coulomb, COULOMB_SERIAL)
-    kernel(
-        batch.n_steps,
-        batch.t_end / batch.n_steps,
-        system.positions,
-        system.velocities,
-        system.charge,
-        system.q_over_m,
-        rows,
-        coulomb,
-        system.coulomb_constant,
-        final_pos,
-        final_vel,
-        finite,
-        trapped,
-    )
-    return trapped
+    h = batch.t_end / batch.n_steps
+    chunk = system.chunk_steps(runs_per_thread=-(-runs // get_num_threads()) if threads else runs)
+    for first in range(0, batch.n_steps, chunk):
+        last = min(first + chunk, batch.n_steps)
+        kernel(first, last, h, system.charge, system.q_over_m, rows, coulomb, system.coulomb_constant, pos, vel)
+        if last < batch.n_steps and monitor.stop_requested:
+            return None
+    finite = np.empty(runs, dtype=np.bool_)
+    trapped = np.empty((runs, n), dtype=np.bool_)
+    model.run_verdicts(pos, vel, rows, finite, trapped)
+    return trapped, finite
 
 
-def _as_executor(executor: Any) -> Executor | None:
-    """A concurrent.futures-style executor from an Executor, a Dask Client or None."""
-    if hasattr(executor, "get_executor"):  # a dask.distributed.Client
-        return executor.get_executor()
-    if executor is None or hasattr(executor, "submit"):
-        return executor
-    raise ConfigError(
-        f"executor must be None, a concurrent.futures.Executor or a dask.distributed.Client, got {executor!r}."
-    )
+class _Workers:
+    """Where batches run: this process, a concurrent.futures executor, or a Dask client's workers."""
 
+    def __init__(self, executor: Any, timeout: float) -> None:
+        self.timeout = timeout
+        self.client = executor if hasattr(executor, "get_executor") else None  # a dask.distributed.Client
+        if self.client is not None:
+            # pure=False: every submission is a new task, so that a retry really runs again (a pure task
+            # with the same arguments would hand back the same failed future).
+            self.executor: Executor | None = self.client.get_executor(pure=False)
+        elif executor is None or callable(getattr(executor, "submit", None)):
+            self.executor = executor
+        else:
+            raise ConfigError(
+                "executor must be None, a concurrent.futures.Executor or a dask.distributed.Client, "
+                f"got {short_repr(executor)}."
+            )
 
-def _progress_bar(total: int, enabled: bool, description: str) -> tqdm:
-    from tqdm.auto import tqdm
+    def wait_for_one(self) -> None:
+        """With a Dask client, wait until it has a worker; TimeoutError after ``timeout`` seconds."""
+        if self.client is None:
+            return
+        try:
+            self.client.wait_for_workers(1, timeout=self.timeout)
+        except Exception as error:  # distributed raises its own TimeoutError, or an OSError if the scheduler left
+            raise TimeoutError(
+                f"The Dask scheduler {short_repr(getattr(self.client, 'scheduler', None))} has had no worker for "
+                f"{self.timeout:g} s ({type(error).__name__}): start workers (dask worker ADDRESS), or raise timeout."
+            ) from None
 
-    # disable=None: silent when stderr is not a terminal; delay: only sweeps longer than a second show a bar.
-    return tqdm(
-        total=total,
-        disable=None if enabled else True,
-        delay=1.0,
-        file=sys.stderr,
-        unit="run",
-        desc=description,
-        leave=False,
-    )
+    def idle(self) -> bool:
+        """Whether a Dask client has no worker left (its tasks would wait for ever)."""
+        if self.client is None:
+            return False
+        try:
+            return not self.client.scheduler_info().get("workers")
+        except Exception:
+            return True
 
 
 def sweep(
@@ -241,6 +275,7 @@ def sweep(
     progress: bool = True,
     batch_size: int | None = None,
     retries: int = 1,
+    timeout: float = 60.0,
 ) -> SweepResult:
     """Run the ions once per drive ``V0 (1 + f cos(ωV t))`` and record who stays trapped.
 
@@ -275,6 +310,9 @@ def sweep(
     retries : int
         How often a failed batch is tried again before its runs are reported
         as failed. Default 1.
+    timeout : float
+        With a Dask client: seconds to wait for a worker, at the start or
+        when all have gone, before giving up. Default 60.
 
     Returns
     -------
@@ -283,11 +321,20 @@ def sweep(
     Raises
     ------
     ConfigError
-        For empty or non-finite grids, negative amplitudes, ωV ≤ 0, n_steps < 1,
-        no ions, or a checkpoint made with other settings; before any work.
+        Before any work: for a bad value of any argument (empty or non-finite
+        grids, negative amplitudes, ωV ≤ 0, n_steps < 1, no ions, ions at the
+        same place with interactions on), a sweep whose every run would take
+        longer than :data:`trapode.budget.MAX_SECONDS`, or a checkpoint that
+        cannot be used (made with other settings, not a trapode checkpoint, in
+        a missing folder).
     SweepError
-        If some runs failed ``retries + 1`` times. All other runs are in its
+        If some runs failed ``retries + 1`` times or became non-finite. All
+        other runs are in its ``result`` (and in the checkpoint).
+    trapode.Interrupted
+        On Ctrl-C, within a fraction of a second; the finished runs are in its
         ``result`` (and in the checkpoint).
+    TimeoutError
+        If a Dask client has had no worker for ``timeout`` seconds at the start.
 
     Examples
     --------
@@ -300,16 +347,27 @@ def sweep(
     (1, 2)
     """
     ions, t_end, n_steps = _check_settings(trap, ions, t_end, n_steps)
+    interactions = flag("interactions", interactions)
+    progress = flag("progress", progress)
     amplitude_grid = _check_grid("amplitudes", amplitudes, positive=False)
     omega_grid = _check_grid("omegas", omegas, positive=True)
-    executor = _as_executor(executor)
-    if batch_size is None and executor is not None:
+    retries = count("retries", retries, minimum=0)
+    timeout = real("timeout", timeout, "a positive number of seconds", minimum=0.0, strict=True)
+    workers = _Workers(executor, timeout)
+    if batch_size is None and workers.executor is not None:
         batch_size = 1
     elif batch_size is None:
         from numba import get_num_threads
 
         batch_size = get_num_threads()
     batch_size = count("batch_size", batch_size)
+    if interactions and len(ions) > 1:
+        reject_coincident("ions", [ion.r for ion in ions])
+    check_duration(
+        seconds_at_least(n_steps, len(ions), interactions),
+        f"Each run of {len(ions)} ion(s) over {n_steps} steps",
+        "use fewer steps or ions",
+    )
     static_trap = dataclasses.replace(trap, drive=None)
     # The runs' model has the drive; each run sets its amplitude and frequency by name.
     system = ParticleSystem.from_particles(ions, dataclasses.replace(trap, drive=Drive(0.0, 1.0)), interactions)
@@ -323,7 +381,7 @@ def sweep(
         store = Checkpoint(checkpoint, _settings_record(static_trap, ions, t_end, n_steps, interactions))
     try:
         if store is not None:
-            finished = store.finished()
+            finished = store.finished(len(ions))
             for (ia, iw), _ in np.ndenumerate(completed):
                 row = finished.get((float(amplitude_grid[ia]), float(omega_grid[iw])))
                 if row is not None:
@@ -345,15 +403,21 @@ def sweep(
                     ),
                 )
             )
+        failures: list[tuple[int, int, BaseException | None]] = []
 
-        def record(indices: Sequence[tuple[int, ...]], batch: _Batch, rows: np.ndarray) -> None:
-            for (ia, iw), row in zip(indices, rows, strict=True):
-                trapped[ia, iw] = row
-                completed[ia, iw] = True
-            if store is not None:
-                store.record(batch.amplitudes, batch.omegas, rows)
+        def record(indices: Sequence[tuple[int, ...]], batch: _Batch, outcome: tuple[np.ndarray, np.ndarray]) -> None:
+            rows, finite = outcome
+            for (ia, iw), row, ok in zip(indices, rows, finite, strict=True):
+                if ok:
+                    trapped[ia, iw] = row
+                    completed[ia, iw] = True
+                else:
+                    failures.append((ia, iw, FloatingPointError("the state became non-finite")))
+            if store is not None and finite.any():
+                store.record(batch.amplitudes[finite], batch.omegas[finite], rows[finite])
 
-        failures = _run_batches(batches, record, executor, retries, _progress_bar(len(todo), progress, "sweep"))
+        with Monitor(len(todo), "run", "sweep", progress) as monitor:
+            stopped = _run_batches(batches, record, workers, retries, monitor, failures)
     finally:
         if store is not None:
             store.close()
@@ -368,12 +432,31 @@ def sweep(
         trapped=trapped,
         completed=completed,
     )
+    kept = " and in the checkpoint" if checkpoint is not None else ""
+    if stopped:
+        raise Interrupted(
+            f"Sweep interrupted with {int(completed.sum())} of {completed.size} runs finished; they are on this "
+            f"exception's `result`{kept}.",
+            result=result,
+        )
     if failures:
+        failures.sort(key=lambda failure: failure[:2])
         shown = ", ".join(f"(f={amplitude_grid[ia]:g}, ωV={omega_grid[iw]:g})" for ia, iw, _ in failures[:5])
+        nonfinite = sum(isinstance(error, FloatingPointError) for _, _, error in failures)
+        timed_out = sum(isinstance(error, TimeoutError) for _, _, error in failures)
+        raised = len(failures) - nonfinite - timed_out
+        why = [f"{raised} failed {retries + 1} time(s)"] if raised else []
+        if nonfinite:
+            why.append(
+                f"{nonfinite} became non-finite (ions that collide, or a step too long for the motion: "
+                "try more n_steps)"
+            )
+        if timed_out:
+            why.append(f"{timed_out} had no Dask worker left for {timeout:g} s")
         raise SweepError(
-            f"{len(failures)} run(s) failed {retries + 1} times: {shown}{', ...' if len(failures) > 5 else ''}; "
-            f"first error: {failures[0][2]!r}. The other runs are in this exception's `result`"
-            f"{' and in the checkpoint' if checkpoint is not None else ''}.",
+            f"{len(failures)} run(s) did not finish: {shown}{', ...' if len(failures) > 5 else ''}; "
+            f"{'; '.join(why)}; first error: {failures[0][2]!r}. They are not counted as losses; the other runs "
+            f"are in this exception's `result`{kept}.",
             result,
             failures,
         )
@@ -382,50 +465,69 @@ def sweep(
 
 def _run_batches(
     batches: Sequence[tuple[Sequence[tuple[int, ...]], _Batch]],
-    record: Callable[[Sequence[tuple[int, ...]], _Batch, np.ndarray], None],
-    executor: Executor | None,
+    record: Callable[[Sequence[tuple[int, ...]], _Batch, tuple[np.ndarray, np.ndarray]], None],
+    workers: _Workers,
     retries: int,
-    bar: tqdm,
-) -> list[tuple[int, int, BaseException | None]]:
-    """Run every batch, here or on ``executor``, retrying failures; returns the runs that failed for good."""
-    failures: list[tuple[int, int, BaseException | None]] = []
-    rows: np.ndarray | None
-    error: BaseException | None
-    with bar:
-        if executor is None:
-            for indices, batch in batches:
-                rows, error = None, None
-                for _ in range(retries + 1):
-                    try:
-                        rows = run_batch(batch)
-                        break
-                    except Exception as caught:
-                        error = caught
-                if rows is None:
-                    failures.extend((ia, iw, error) for ia, iw in indices)
-                else:
-                    record(indices, batch, rows)
-                bar.update(len(indices))
-            return failures
-        pending = {executor.submit(run_batch, batch): (indices, batch, 0) for indices, batch in batches}
+    monitor: Monitor,
+    failures: list[tuple[int, int, BaseException | None]],
+) -> bool:
+    """Run every batch, here or on the workers, retrying failures into ``failures``; True if stopped by Ctrl-C."""
+    if workers.executor is None:
+        for indices, batch in batches:
+            outcome: tuple[np.ndarray, np.ndarray] | None = None
+            error: BaseException | None = None
+            for _ in range(retries + 1):
+                try:
+                    outcome = run_batch(batch, monitor)
+                    break
+                except Exception as caught:
+                    error = caught
+            if monitor.stop_requested:
+                if outcome is not None:
+                    record(indices, batch, outcome)
+                return True
+            if outcome is None:
+                failures.extend((ia, iw, error) for ia, iw in indices)
+            else:
+                record(indices, batch, outcome)
+            monitor.update(len(indices))
+        return False
+    executor = workers.executor
+    workers.wait_for_one()
+    # On the workers, one thread per run (see run_batch).
+    pending = {executor.submit(run_batch, batch, QUIET, False): (indices, batch, 0) for indices, batch in batches}
+    idle_since: float | None = None
+    try:
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            if monitor.stop_requested:
+                return True
+            if not done:
+                # Tasks wait for ever on a cluster without workers: give up after the timeout.
+                if workers.idle():
+                    idle_since = idle_since if idle_since is not None else time.monotonic()
+                    if time.monotonic() - idle_since > workers.timeout:
+                        error = TimeoutError(f"no Dask worker for {workers.timeout:g} s")
+                        for indices, _, _ in pending.values():
+                            failures.extend((ia, iw, error) for ia, iw in indices)
+                        return False
+                else:
+                    idle_since = None
+                continue
             for future in done:
                 indices, batch, attempt = pending.pop(future)
                 error = future.exception()
                 if error is None:
-                    record(indices, batch, future.result())
-                    bar.update(len(indices))
+                    outcome = future.result()
+                    assert outcome is not None  # run_batch stops early only for a monitor, and it has none there
+                    record(indices, batch, outcome)
+                    monitor.update(len(indices))
                 elif attempt < retries:
-                    try:
-                        pending[executor.submit(run_batch, batch)] = (indices, batch, attempt + 1)
-                    except Exception as caught:
-                        try:
-                            record(indices, batch, run_batch(batch))
-                        except Exception:
-                            failures.extend((ia, iw, caught) for ia, iw in indices)
-                        bar.update(len(indices))
+                    pending[executor.submit(run_batch, batch, QUIET, False)] = (indices, batch, attempt + 1)
                 else:
                     failures.extend((ia, iw, error) for ia, iw in indices)
-                    bar.update(len(indices))
-    return failures
+                    monitor.update(len(indices))
+        return False
+    finally:
+        for future in pending:
+            future.cancel()

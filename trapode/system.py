@@ -116,10 +116,14 @@ class ParticleSystem:
             return COULOMB_OFF
         return COULOMB_THREADED if self.n_particles >= THREADED_COULOMB_MIN_PARTICLES else COULOMB_SERIAL
 
-    def chunk_steps(self) -> int:
-        """Steps per call of a compiled stepper: about a tenth of a second of work."""
+    def chunk_steps(self, runs_per_thread: int = 1) -> int:
+        """Steps per call of a compiled stepper: about a tenth of a second of work.
+
+        ``runs_per_thread`` is how many runs of these particles each thread
+        advances in one call (a batch of sweep runs).
+        """
         n = self.n_particles
-        work = n + (n * n / 2 if self.interactions else 0)
+        work = (n + (n * n / 2 if self.interactions else 0)) * runs_per_thread
         return max(1, int(_CHUNK_WORK / work))
 
     def trapped_flags(self, positions: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ class ExplicitMidpoint:
     name: str = "midpoint"
     order: int = 2
 
-    def integrate(self, system, t_end, n_steps, stride, rtol=None, atol=None):
+    def integrate(self, system, t_end, n_steps, stride, rtol=None, atol=None, monitor=None):
         h = t_end / n_steps
         y = system.initial_state()
         states = [y]

@@ -22,11 +22,12 @@ import json
 import os
 import pathlib
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from functools import cache
 from types import ModuleType
+
+from .._files import atomic_write
 
 __all__ = ["ENVIRONMENT_VARIABLE", "cache_dir", "fingerprint", "load"]
 
@@ -78,17 +79,6 @@ def module_key(kind: str, description: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _write_atomically(path: pathlib.Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        pathlib.Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _import(name: str, path: pathlib.Path) -> ModuleType:
     import numba
 
@@ -130,11 +120,16 @@ def load(kind: str, description: object, build: Callable[[str], str]) -> ModuleT
         path = folder / f"{name}.py"
         if not path.exists():
             folder.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, build(key))
+            _write_text(path, build(key))
         try:
             module = _import(name, path)
         except SyntaxError:  # a file damaged outside trapode: write it again
-            _write_atomically(path, build(key))
+            _write_text(path, build(key))
             module = _import(name, path)
         _LOADED[name] = module
         return module
+
+
+def _write_text(path: pathlib.Path, text: str) -> None:
+    with atomic_write(path) as file:
+        file.write(text)

@@ -322,18 +322,26 @@ def model_source(trap, module_key: str, interactions_module: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+#: The smallest |Δ|² (µm²) the pair field is evaluated at: its 1/|Δ|³ is still finite (1e300).
+_SQUARED_DISTANCE_FLOOR = 1e-200
+
+
 def interactions_source(module_key: str) -> str:
     """The source of the interactions module: the SymPy-derived pair field and the Coulomb sums."""
     field = coulomb_field()
     dx, dy, dz, k_e = COULOMB_SYMBOLS
     printer = KernelPrinter()
-    lines, printed = _body(list(field), printer)
+    # |Δ|² is floored, so that particles at one point (neutral ones pass through each other) get a zero
+    # field rather than 0 × ∞ = NaN; above the floor (|Δ| = 1e-100 µm) the field is SymPy's.
+    r2 = sp.Symbol("r2", positive=True)
+    lines, printed = _body(list(field.subs(dx**2 + dy**2 + dz**2, r2)), printer)
     pair = (
         "\n".join(
             [
                 '@njit(inline="always", **_JIT)',
                 f"def coulomb_field({dx.name}, {dy.name}, {dz.name}, {k_e.name}):",
                 '    """Field (internal units) of a unit charge at separation Δ (µm): −∇(k_e/|Δ|), by SymPy."""',
+                f"    r2 = max({printer.doprint(dx**2 + dy**2 + dz**2)}, {_SQUARED_DISTANCE_FLOOR!r})",
                 *lines,
                 f"    return {_tuple(printed)}",
             ]

@@ -31,7 +31,7 @@ import ast
 import inspect
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["Template", "instance_name", "kernel", "template_source", "templates", "variant"]
@@ -49,6 +49,7 @@ class Template:
     uses: dict = field(default_factory=dict)
     stepper: bool = False
     per_stepper: str | None = None
+    serial_twin: bool = False
 
     @property
     def name(self) -> str:
@@ -82,6 +83,7 @@ def kernel(
     uses: dict[str, Any] | None = None,
     stepper: bool = False,
     per_stepper: str | None = None,
+    serial_twin: bool = False,
 ):
     """Register ``function`` as a template; it stays an ordinary Python function where it is defined.
 
@@ -108,11 +110,15 @@ def kernel(
         ``advance`` standing for that stepper's variant of this suffix (``""``
         for the stepper itself): ``final_states`` with ``per_stepper="final"``
         becomes ``final_states__rk4_advance``, which calls ``rk4_advance__final``.
+    serial_twin : bool
+        With ``parallel``: also compile each instance without threads, named
+        ``<instance>__serial`` (``prange`` runs as ``range``), for processes
+        where numba's threads must not start.
     """
 
     def register(function: Callable) -> Callable:
         _REGISTRY[function.__name__] = Template(
-            function, group, inline, parallel, tuple(fastmath), dict(uses or {}), stepper, per_stepper
+            function, group, inline, parallel, tuple(fastmath), dict(uses or {}), stepper, per_stepper, serial_twin
         )
         return function
 
@@ -207,16 +213,12 @@ def template_source(group: str) -> str:
             parts.append(_decorated(template, template.source))
             continue
         for stepper in steppers:
-            parts.append(
-                _decorated(
-                    template,
-                    _substituted(
-                        template,
-                        instance_name(template.name, stepper.name),
-                        {"advance": instance_name(stepper.name, template.per_stepper)},
-                    ),
-                )
-            )
+            name = instance_name(template.name, stepper.name)
+            advance = {"advance": instance_name(stepper.name, template.per_stepper)}
+            parts.append(_decorated(template, _substituted(template, name, advance)))
+            if template.serial_twin:
+                serial = replace(template, parallel=False)
+                parts.append(_decorated(serial, _substituted(template, instance_name(name, "serial"), advance)))
     for suffix, replacements in _VARIANTS.items():
         dependent = _dependents([t for t in items if t.per_stepper is None], set(replacements))
         mapping = {**replacements, **{name: instance_name(name, suffix) for name in dependent}}

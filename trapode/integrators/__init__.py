@@ -26,5 +26,5 @@ __all__ = [
 ]
 
 register_method(FixedStepIntegrator("euler", 1, "euler_advance"))
-register_method(FixedStepIntegrator("rk4", 4, "rk4_advance"))
+register_method(FixedStepIntegrator("rk4", 4, "rk4_advance", stages=4))
 register_method(SolveIvpIntegrator("dop853", 8, "DOP853"))

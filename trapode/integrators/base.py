@@ -1,8 +1,11 @@
 """Integrators, what they return, and the registry that names them.
 
-An integrator is a small immutable object with a ``name``, an ``order`` and
-``integrate(system, t_end, n_steps, stride, rtol, atol)`` returning a
-:class:`Trajectory`. :func:`trapode.simulate` looks methods up by name in
+An integrator is a small immutable object with a ``name``, an ``order``,
+``integrate(system, t_end, n_steps, stride, rtol, atol, monitor)`` returning a
+:class:`Trajectory` (the :class:`~trapode.monitor.Monitor` counts its progress
+and asks it to stop on Ctrl-C) and, optionally, ``cost(system, t_end,
+n_steps, stride)``: the bytes it will allocate and a lower bound of its
+seconds, which :func:`trapode.simulate` checks before it starts. :func:`trapode.simulate` looks methods up by name in
 :data:`METHODS`, so a new method plugs in with :func:`register_method` and no
 change to the driver (as SciPy's ``solve_ivp`` does with its ``METHODS``).
 
@@ -20,8 +23,10 @@ from typing import NamedTuple, Protocol
 import numpy as np
 
 from .._validate import close_matches, short_repr
+from ..budget import seconds_at_least
 from ..errors import ConfigError
-from ..observers import rows_written, saved_steps
+from ..monitor import QUIET, Progress
+from ..observers import row_of_step, rows_written, saved_steps
 
 __all__ = [
     "METHODS",
@@ -49,8 +54,9 @@ class Trajectory(NamedTuple):
         Whether each particle is inside the trap in the last state.
     stopped_at : int
         -1 for a complete run; otherwise the step at which it stopped: its
-        state is the last row if it was found non-finite, else (an adaptive
-        method gave up) the step that could not be computed.
+        state is the last row if it was found non-finite or the run was
+        interrupted, else (an adaptive method gave up) the step that could
+        not be computed.
     last_finite : int
         For a run stopped by a non-finite state: the last step whose state
         was checked and found finite. States are checked when kept and at the
@@ -58,6 +64,8 @@ class Trajectory(NamedTuple):
         at or before ``stopped_at`` (the same step when every state is kept).
     message : str
         Why the run stopped, or an empty string.
+    interrupted : bool
+        Whether Ctrl-C stopped it (at ``stopped_at``, whose finite state is the last row).
     """
 
     r: np.ndarray
@@ -68,6 +76,7 @@ class Trajectory(NamedTuple):
     stopped_at: int = -1
     last_finite: int = -1
     message: str = ""
+    interrupted: bool = False
 
 
 def last_checked_before(step: int, first_of_chunk: int, stride: int) -> int:
@@ -84,7 +93,11 @@ class Integrator(Protocol):
     @property
     def order(self) -> int: ...
 
-    def integrate(self, system, t_end: float, n_steps: int, stride: int, rtol: float, atol: float) -> Trajectory: ...
+    def cost(self, system, t_end: float, n_steps: int, stride: int) -> tuple[float, float]: ...
+
+    def integrate(
+        self, system, t_end: float, n_steps: int, stride: int, rtol: float, atol: float, monitor: Progress = ...
+    ) -> Trajectory: ...
 
 
 def empty_output(n_steps: int, stride: int, n_particles: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +128,14 @@ def finish(
     )
 
 
+def interrupted(system, r_out, v_out, n_steps, stride, escape, pos, vel, step) -> Trajectory:
+    """The trajectory of a run stopped by Ctrl-C after ``step`` steps: its state there is the last row."""
+    if r_out.shape[0]:
+        row = row_of_step(step, stride)
+        r_out[row], v_out[row] = pos, vel
+    return finish(system, r_out, v_out, n_steps, stride, escape, pos, step, "interrupted")._replace(interrupted=True)
+
+
 @dataclass(frozen=True)
 class FixedStepIntegrator:
     """A fixed-step method whose time loop runs in a compiled stepper.
@@ -133,12 +154,22 @@ class FixedStepIntegrator:
     name: str
     order: int
     stepper: str
+    stages: int = 1
 
-    def integrate(self, system, t_end: float, n_steps: int, stride: int, rtol=None, atol=None) -> Trajectory:
+    def cost(self, system, t_end: float, n_steps: int, stride: int) -> tuple[float, float]:
+        """Bytes of the kept states and a lower bound of the seconds the run takes."""
+        kept = rows_written(n_steps, stride) * 6 * system.n_particles * 8
+        return kept, seconds_at_least(n_steps, system.n_particles, system.interactions, self.stages)
+
+    def integrate(
+        self, system, t_end: float, n_steps: int, stride: int, rtol=None, atol=None, monitor: Progress = QUIET
+    ) -> Trajectory:
         """Integrate ``system`` over ``[0, t_end]`` in ``n_steps`` equal steps, keeping every ``stride``-th state.
 
         The steps run in chunks of about a tenth of a second each
-        (:meth:`~trapode.system.ParticleSystem.chunk_steps`).
+        (:meth:`~trapode.system.ParticleSystem.chunk_steps`); after each, the
+        ``monitor`` counts them, and the run stops there if it asks to
+        (Ctrl-C), with that state as the last row.
         """
         advance = getattr(system.model, self.stepper)
         h = t_end / n_steps
@@ -168,7 +199,10 @@ class FixedStepIntegrator:
                     escape,
                 )
             )
+            monitor.update(last - first)
             first = last
+            if stopped_at < 0 and first < n_steps and monitor.stop_requested:
+                return interrupted(system, r_out, v_out, n_steps, stride, escape, pos, vel, first)
         if stopped_at < 0:
             return finish(system, r_out, v_out, n_steps, stride, escape, pos, -1)
         return finish(
@@ -196,8 +230,8 @@ def register_method(integrator: Integrator, *, replace: bool = False) -> Integra
     ----------
     integrator : object
         Anything with ``name``, ``order`` and
-        ``integrate(system, t_end, n_steps, stride, rtol, atol)`` returning a
-        :class:`Trajectory`.
+        ``integrate(system, t_end, n_steps, stride, rtol, atol, monitor)``
+        returning a :class:`Trajectory` (see :class:`Integrator`).
     replace : bool
         Allow replacing a method of the same name.
     """

@@ -17,7 +17,7 @@ from ..compile.templates import kernel
 from ..forces.protocol import as_constants, inside
 from ..observers import is_nonfinite, observe
 
-__all__ = ["advance", "final_states", "observe_samples", "trapped_flags"]
+__all__ = ["advance", "final_states", "observe_samples", "run_verdicts", "trapped_flags"]
 
 
 def advance(first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out, escape_step):
@@ -25,35 +25,34 @@ def advance(first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coul
     raise NotImplementedError("advance stands for a stepper in templates instantiated per method.")
 
 
-@kernel(per_stepper="final", parallel=True)
-def final_states(
-    n_steps, h, pos0, vel0, charge, q_over_m, constant_rows, coulomb, k_e, final_pos, final_vel, finite, trapped
-):
-    """Run the same particles once per row of ``constant_rows`` (P, n_constants) and keep the final states.
+@kernel(per_stepper="final", parallel=True, serial_twin=True)
+def final_states(first, last, h, charge, q_over_m, constant_rows, coulomb, k_e, pos, vel):
+    """Advance the same particles once per row of ``constant_rows`` (P, n_constants), from step ``first`` to ``last``.
 
-    The stepper runs with the final-state-only observer
+    ``pos`` and ``vel`` (P, 3, N) hold each run's own state and are advanced
+    in place, so that a long batch of runs goes in chunks (and stops between
+    them on Ctrl-C). The stepper runs with the final-state-only observer
     (:data:`trapode.observers.FINAL_STATE_ONLY`): nothing is checked during a
-    run. Writes ``final_pos``/``final_vel`` (P, 3, N), ``finite`` (P: whether
-    the final state is finite; non-finite values propagate, so a run that blew
-    up shows it) and ``trapped`` (P, N: inside the trap at the end). The
-    Coulomb sum of each run is on one thread (``coulomb`` is off or serial):
-    the runs are already spread over the threads.
+    run; non-finite values propagate, so the final state shows a run that
+    blew up (:func:`run_verdicts`). The Coulomb sum of each run is on one
+    thread (``coulomb`` is off or serial): the runs are already spread over
+    the threads.
     """
-    n = pos0.shape[1]
+    n = pos.shape[2]
     for run in prange(constant_rows.shape[0]):
         c = as_constants(constant_rows[run])
-        pos = pos0.copy()
-        vel = vel0.copy()
+        run_pos = pos[run].copy()
+        run_vel = vel[run].copy()
         # Every array the stepper gets is the run's own: numba updates the reference counts of the arrays
         # it passes down, atomically, and threads that share one array's count run at two thirds of the speed.
         advance(
-            0,
-            n_steps,
+            first,
+            last,
             h,
-            n_steps,
-            n_steps,
-            pos,
-            vel,
+            last,
+            last,
+            run_pos,
+            run_vel,
             charge.copy(),
             q_over_m.copy(),
             c,
@@ -63,13 +62,22 @@ def final_states(
             np.empty((0, 3, n)),
             np.empty(0, dtype=np.int64),
         )
+        pos[run] = run_pos
+        vel[run] = run_vel
+
+
+@kernel
+def run_verdicts(pos, vel, constant_rows, finite, trapped):
+    """For each run's final state (P, 3, N): is it finite (``finite``, P), who is inside (``trapped``, P × N)."""
+    for run in range(constant_rows.shape[0]):
+        c = as_constants(constant_rows[run])
         nonfinite = False
-        for i in range(n):
-            trapped[run, i] = inside(pos[0, i], pos[1, i], pos[2, i], c)
-            nonfinite |= is_nonfinite(pos[0, i], pos[1, i], pos[2, i], vel[0, i], vel[1, i], vel[2, i])
+        for i in range(pos.shape[2]):
+            trapped[run, i] = inside(pos[run, 0, i], pos[run, 1, i], pos[run, 2, i], c)
+            nonfinite |= is_nonfinite(
+                pos[run, 0, i], pos[run, 1, i], pos[run, 2, i], vel[run, 0, i], vel[run, 1, i], vel[run, 2, i]
+            )
         finite[run] = not nonfinite
-        final_pos[run] = pos
-        final_vel[run] = vel
 
 
 @kernel

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,7 @@ from ..errors import ConfigError
 from .particles import Particle
 from .trap import PenningTrap
 
-__all__ = ["SimulationConfig"]
+__all__ = ["SimulationConfig", "reject_coincident"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class SimulationConfig:
         else:
             object.__setattr__(self, "save_every", count("SimulationConfig.save_every", self.save_every))
         if self.interactions and len(particles) > 1:
-            _reject_coincident(np.array([p.r for p in particles], dtype=float))
+            reject_coincident("SimulationConfig.particles", [p.r for p in particles])
 
     @property
     def n_particles(self) -> int:
@@ -99,13 +100,14 @@ class SimulationConfig:
         return self.n_steps if self.save_every == "final" else min(int(self.save_every), self.n_steps)
 
 
-def _reject_coincident(positions: np.ndarray) -> None:
-    """Raise ConfigError if two particles start at the same position (Coulomb force undefined)."""
-    _, first, counts = np.unique(positions, axis=0, return_index=True, return_counts=True)
+def reject_coincident(name: str, positions: Sequence[Sequence[float]]) -> None:
+    """Raise ConfigError if two particles start at the same position (their Coulomb force is undefined)."""
+    array = np.array(positions, dtype=float).reshape(-1, 3)
+    _, first, counts = np.unique(array, axis=0, return_index=True, return_counts=True)
     if np.any(counts > 1):
-        shared = positions[first[np.argmax(counts > 1)]]
-        indices = np.flatnonzero(np.all(positions == shared, axis=1)).tolist()
+        shared = array[first[np.argmax(counts > 1)]]
+        indices = np.flatnonzero(np.all(array == shared, axis=1)).tolist()
         raise ConfigError(
-            f"SimulationConfig.particles {indices} all start at r = {tuple(shared.tolist())} µm; with "
-            "interactions=True particles must start at distinct positions (the Coulomb force is undefined)."
+            f"{name} {indices} all start at r = {tuple(shared.tolist())} µm; with interactions on, particles "
+            "must start at distinct positions (the Coulomb force is undefined)."
         )

@@ -207,6 +207,10 @@ def config_to_dict(config: SimulationConfig) -> dict:
     return data
 
 
+#: Largest configuration file read, in bytes.
+MAX_TOML_BYTES = 64 * 1024 * 1024
+
+
 def load_config(path: str | os.PathLike[str]) -> SimulationConfig:
     """Read a :class:`~trapode.SimulationConfig` from a TOML file.
 
@@ -217,19 +221,37 @@ def load_config(path: str | os.PathLike[str]) -> SimulationConfig:
     Raises
     ------
     ConfigError
-        For a TOML syntax error (with its line and column), an unknown or
-        misspelt key (with the closest valid one), or an invalid value.
-    FileNotFoundError
-        If there is no such file.
+        If the file cannot be read (missing, a folder, larger than 64 MiB),
+        is not UTF-8 text, is not valid TOML (with its line and column) or
+        nests arrays too deep, has an unknown or misspelt key (with the
+        closest valid one), or holds an invalid value.
 
     Examples
     --------
     >>> import trapode
     >>> config = trapode.load_config("examples/two_particles.toml")  # doctest: +SKIP
     """
-    with open(path, "rb") as file:
-        try:
-            data = tomllib.load(file)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"load_config path must be a file path, got {short_repr(path)}.")
+    shown = short_repr(os.fspath(path))
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(MAX_TOML_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"cannot read the configuration {shown}: {error.strerror or error}.") from None
+    if len(raw) > MAX_TOML_BYTES:
+        raise ConfigError(f"{shown} is larger than {MAX_TOML_BYTES // 2**20} MiB; it is not a trapode configuration.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{shown} is not UTF-8 text: byte {raw[error.start]:#04x} on line {line} (TOML files are UTF-8)."
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{shown}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: arrays or tables are nested too deep to be a trapode configuration.") from None
     return config_from_dict(data, source=str(path))
