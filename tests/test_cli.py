@@ -79,7 +79,7 @@ def test_every_command_has_complete_help(command, capsys):
         (["run", "no-such-file.toml"], "No such file or directory"),
         (["plot", "no-such-file.npz"], "No such file or directory"),
         (["convergence", "--reference", "rk5"], "must be one of"),
-        (["convergence", "--n-steps", "4000"], "at least two n_steps"),
+        (["convergence", "--n-steps", "4000"], "n_steps must be a sequence of at least 2"),
     ],
 )
 def test_mistakes_exit_2_without_a_traceback(arguments, message, capsys):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -23,9 +23,11 @@ __all__ = [
     "choice",
     "close_matches",
     "count",
+    "counts",
     "flag",
     "instance",
     "real",
+    "reals",
     "sequence_of",
     "short_repr",
     "vector3",
@@ -106,6 +108,37 @@ def count(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -
     if number < minimum or (maximum is not None and number > maximum):
         raise _fail(name, value, expected)
     return number
+
+
+def counts(name: str, value: Any, minimum_length: int = 1) -> tuple[int, ...]:
+    """A sequence of at least ``minimum_length`` integers ≥ 1 (each checked as :func:`count`)."""
+    if isinstance(value, (range, Iterator)):
+        value = list(value)
+    if not _is_sequence(value) or (isinstance(value, np.ndarray) and value.ndim != 1):
+        raise _fail(name, value, f"a sequence of at least {minimum_length} integers ≥ 1", type(value).__name__)
+    if len(value) < minimum_length:
+        raise _fail(name, value, f"a sequence of at least {minimum_length} integers ≥ 1", f"{len(value)} values")
+    return tuple(count(f"{name}[{k}]", item) for k, item in enumerate(value))
+
+
+def reals(name: str, value: Any, unit: str, max_ndim: int = 1) -> np.ndarray:
+    """A float array of finite real numbers, with at most ``max_ndim`` dimensions (a number is 0-d)."""
+    expected = f"finite real numbers in {unit}" + (" (a number or a 1-D sequence)" if max_ndim == 1 else "")
+    if value is None or isinstance(value, (str, bytes, dict, set)):
+        raise _fail(name, value, expected, type(value).__name__)
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        raise _fail(name, value, expected) from None
+    if array.dtype.kind not in "iuf" or array.ndim > max_ndim:
+        raise _fail(name, value, expected, f"{array.ndim}-D array of {array.dtype}")
+    try:
+        array = array.astype(np.float64)
+    except OverflowError:
+        raise _fail(name, value, expected, "too large for a float") from None
+    if not np.all(np.isfinite(array)):
+        raise _fail(name, value, expected, "not finite")
+    return array
 
 
 def flag(name: str, value: Any) -> bool:

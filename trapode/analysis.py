@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._validate import choice, counts, instance, short_repr
 from .analytic import analytic_solution
 from .errors import ConfigError
 from .setup.config import SimulationConfig
@@ -197,12 +198,19 @@ def convergence_study(
     >>> round(study.rates["rk4"], 1)
     4.0
     """
-    methods = tuple(methods)
-    n_steps = tuple(int(n) for n in n_steps)
-    if len(n_steps) < 2:
-        raise ConfigError(f"convergence_study needs at least two n_steps, got {n_steps!r}.")
+    from .integrators import available_methods
+
+    instance("config", config, SimulationConfig, "a trapode.SimulationConfig")
+    known = available_methods()
+    if isinstance(methods, str) or not isinstance(methods, Iterable):
+        raise ConfigError(
+            f"methods must be a sequence of method names ({', '.join(known)}), got {short_repr(methods)}."
+        )
+    methods = tuple(choice(f"methods[{k}]", method, known) for k, method in enumerate(methods))
     if not methods:
-        raise ConfigError("convergence_study needs at least one method, got none.")
+        raise ConfigError("convergence_study needs at least one method in methods, got none.")
+    n_steps = counts("n_steps", n_steps, minimum_length=2)
+    reference = choice("reference", reference, ("analytic", *known))
     if reference == "analytic" and config.n_particles != 1:
         raise ConfigError(
             f"reference='analytic' needs exactly one particle, got {config.n_particles}; use reference='dop853'."

@@ -15,6 +15,7 @@ from typing import Literal, NamedTuple, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._validate import flag, instance, reals
 from .compile import closed_form_module, model_module
 from .errors import ConfigError
 from .linear import linear_motion
@@ -45,10 +46,8 @@ def _closed_form_frequencies(trap: PenningTrap, particle: Particle, what: str) -
 
 
 def _check(trap: object, particle: object) -> None:
-    if not isinstance(trap, PenningTrap):
-        raise ConfigError(f"trap must be a trapode.PenningTrap, got {trap!r}.")
-    if not isinstance(particle, Particle):
-        raise ConfigError(f"particle must be a trapode.Particle, got {particle!r}.")
+    instance("trap", trap, PenningTrap, "a trapode.PenningTrap")
+    instance("particle", particle, Particle, "a trapode.Particle")
 
 
 @overload
@@ -109,7 +108,8 @@ def analytic_solution(
     [20.0, 0.0, 20.0]
     """
     _check(trap, particle)
-    times = np.asarray(t, dtype=np.float64)
+    times = reals("t", t, "µs")
+    velocity = flag("velocity", velocity)
     if not is_ideal(trap):
         if not model_module(trap).IS_LINEAR:
             raise ConfigError(

@@ -35,12 +35,16 @@ MAX_SECONDS = 30 * 86400.0
 _SECONDS_PER_PARTICLE_STAGE = 2e-11
 _SECONDS_PER_PAIR_STAGE = 1e-11
 _SECONDS_PER_ADAPTIVE_STEP = 1e-5
+# One stage of one run, however few its particles: its ~50 dependent floating-point operations take
+# ~20 ns on one core (PERFORMANCE.md); steps follow one another, so threads cannot share them.
+_SECONDS_PER_STAGE = 1e-9
 
 
 def seconds_at_least(steps: float, particles: int, interactions: bool, stages: int = 4) -> float:
     """A lower bound of the time ``steps`` fixed steps of ``particles`` take, in seconds."""
     pairs = particles * (particles - 1) / 2 if interactions else 0.0
-    return steps * stages * (particles * _SECONDS_PER_PARTICLE_STAGE + pairs * _SECONDS_PER_PAIR_STAGE)
+    per_stage = particles * _SECONDS_PER_PARTICLE_STAGE + pairs * _SECONDS_PER_PAIR_STAGE
+    return steps * stages * max(per_stage, _SECONDS_PER_STAGE)
 
 
 def adaptive_seconds_at_least(t_end: float, omega_max: float) -> float:

@@ -121,6 +121,11 @@ class Checkpoint:
                 connection.execute(statement)
             connection.execute("INSERT INTO settings (id, json) VALUES (1, ?)", (json.dumps(settings),))
             return
+        if application == 0 and self._is_unstamped_trapode_checkpoint(tables):
+            # Written by trapode before checkpoints carried the application_id: stamp it, and go on.
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            application = APPLICATION_ID
         if application != APPLICATION_ID:
             raise ConfigError(
                 f"checkpoint {short_repr(self.path)} is not a trapode checkpoint (an SQLite database of another "
@@ -144,6 +149,17 @@ class Checkpoint:
                 f"checkpoint {short_repr(self.path)} was made with other settings ({_difference(stored, settings)}); "
                 "use another file, or delete it to start again."
             )
+
+    def _is_unstamped_trapode_checkpoint(self, tables: set[str]) -> bool:
+        """Whether the file is a checkpoint of an earlier trapode: exactly its tables, and its settings' format."""
+        if tables != set(_TABLES) or self._connection.execute("PRAGMA user_version").fetchone()[0] != 0:
+            return False
+        try:
+            row = self._connection.execute("SELECT json FROM settings WHERE id = 1").fetchone()
+            stored = json.loads(row[0]) if row is not None else None
+        except (sqlite3.Error, TypeError, ValueError):
+            return False
+        return isinstance(stored, dict) and stored.get("format") == "trapode-sweep-1"
 
     def finished(self, n_ions: int) -> dict[tuple[float, float], np.ndarray]:
         """All finished runs as ``{(amplitude, omega): trapped}`` with ``trapped`` a bool array of ``n_ions``.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 
 import numpy as np
 
@@ -105,14 +106,28 @@ def _dask_client(address, timeout):
         from distributed import Client
     except ImportError:
         raise trapode.ConfigError("--scheduler needs dask.distributed: pip install 'trapode[dask]'") from None
-    try:
-        return Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError, TypeError) as error:
-        raise trapode.ConfigError(
-            f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else 'no reply'}). Check the address (tcp://HOST:8786, not "
-            "the dashboard's port) or raise --timeout."
-        ) from None
+    # Client's own timeout does not cover every way a connection can stall (a server that is not a
+    # scheduler, such as the dashboard's HTTP port, keeps it waiting for ever): connect in a thread
+    # and stop waiting at the deadline.
+    outcome: dict = {}
+
+    def connect():
+        try:
+            outcome["client"] = Client(address, timeout=timeout)
+        except Exception as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=connect, name="trapode-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if "client" in outcome:
+        return outcome["client"]
+    error = outcome.get("error")
+    why = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no reply'}" if error else "no reply"
+    raise trapode.ConfigError(
+        f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({why}). Check the address "
+        "(tcp://HOST:8786, not the dashboard's port) or raise --timeout."
+    )
 
 
 def _omega_grid(arguments):

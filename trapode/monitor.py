@@ -6,8 +6,10 @@ driver loop could leave its bookkeeping half updated. So the drivers (the
 fixed-step time loop, the adaptive reference loop, sweeps) run inside a
 :class:`Monitor`, which turns SIGINT into a request that they read after each
 chunk of about a tenth of a second: they stop at a clean point and raise
-:class:`~trapode.Interrupted` with what they have done. A second Ctrl-C
-before they get there raises ``KeyboardInterrupt`` at once, as Python would.
+:class:`~trapode.Interrupted` with what they have done. Work that reads no
+request (compiling a model, drawing a figure) gets ``KeyboardInterrupt``
+after 0.3 s, as does a second Ctrl-C at once: Ctrl-C always stops
+within a second.
 
 Signal handlers can only be set from the main thread; elsewhere (a worker
 thread, a Dask worker) the drivers run as they are and Ctrl-C is the main
@@ -17,6 +19,7 @@ request.
 
 from __future__ import annotations
 
+import _thread
 import signal
 import sys
 import threading
@@ -37,11 +40,22 @@ class Progress(Protocol):
     def update(self, done: int) -> None: ...
 
 
+#: Seconds a Ctrl-C request waits for a driver to read it before it becomes a KeyboardInterrupt.
+GRACE = 0.3
+
+
 class _Request:
-    """Whether Ctrl-C was pressed since the outermost :func:`interruptible` block began."""
+    """Whether Ctrl-C was pressed since the outermost :func:`interruptible` block began, and whether it was heard."""
 
     def __init__(self) -> None:
         self.pressed = False
+        self.heard = False
+        self.timer: threading.Timer | None = None
+
+    def escalate(self) -> None:
+        """Interrupt the main thread if no driver has read the request (it is busy elsewhere)."""
+        if not self.heard and _active is self:
+            _thread.interrupt_main()  # runs the SIGINT handler again: the second press, KeyboardInterrupt
 
 
 _active: _Request | None = None
@@ -65,6 +79,9 @@ def interruptible() -> Iterator[_Request]:
             signal.signal(signal.SIGINT, previous)
             raise KeyboardInterrupt
         request.pressed = True
+        request.timer = threading.Timer(GRACE, request.escalate)
+        request.timer.daemon = True
+        request.timer.start()
 
     signal.signal(signal.SIGINT, handler)
     _active = request
@@ -72,6 +89,8 @@ def interruptible() -> Iterator[_Request]:
         yield request
     finally:
         _active = None
+        if request.timer is not None:
+            request.timer.cancel()
         signal.signal(signal.SIGINT, previous)
 
 
@@ -123,6 +142,10 @@ class Monitor:
     ) -> None:
         self._bar.close()
         self._scope.__exit__(kind, error, traceback)
+        if error is None and self._request is not None and self._request.pressed:
+            # Ctrl-C came, but the work ended before it stopped for it: stop what comes next.
+            self._request.heard = False
+            self._request.escalate()
 
     def update(self, done: int) -> None:
         """Count ``done`` more units of work."""
@@ -131,7 +154,10 @@ class Monitor:
     @property
     def stop_requested(self) -> bool:
         """Whether Ctrl-C was pressed: stop after the current chunk."""
-        return self._request is not None and self._request.pressed
+        if self._request is None or not self._request.pressed:
+            return False
+        self._request.heard = True
+        return True
 
 
 class Quiet:

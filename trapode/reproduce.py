@@ -104,6 +104,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
     def advance():
         bar.update(1)
         if request.pressed:
+            request.heard = True
             raise Interrupted(
                 f"Reproduction interrupted after {bar.n} of its {len(steps)} parts; the figures and tables "
                 f"written so far are in {out}, and finished sweeps in {out / 'checkpoints'} are reused."

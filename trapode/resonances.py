@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import count, flag, real
+from ._validate import count, flag, instance, real
 from .setup.particles import Particle
 from .setup.trap import PenningTrap
 from .sweep import SweepResult, _check_grid, _check_settings, sweep
@@ -43,6 +43,8 @@ def predicted_resonances(trap: PenningTrap, particle: Particle, max_order: int =
         Labels such as ``"2ωz/3"`` with their angular frequencies, sorted by
         frequency.
     """
+    instance("trap", trap, PenningTrap, "a trapode.PenningTrap")
+    max_order = count("max_order", max_order)
     frequencies = trap.frequencies(particle)
     bases = {
         "2ωz": 2 * frequencies.omega_z,

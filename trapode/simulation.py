@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import flag, warn_outside_package
+from ._validate import flag, instance, warn_outside_package
 from .budget import check_duration, check_memory
-from .errors import ConfigError, ConfinementWarning, IntegrationError, Interrupted, NonFiniteStateError
+from .errors import ConfinementWarning, IntegrationError, Interrupted, NonFiniteStateError
 from .integrators import SolveIvpIntegrator, get_method
 from .integrators.base import Integrator, Trajectory
 from .monitor import Monitor
@@ -45,7 +45,7 @@ def _check_cost(config: SimulationConfig, integrator: Integrator, system: Partic
     if cost is None:
         return
     needed, seconds = cost(system, config.t_end, config.n_steps, config.save_stride)
-    what = f"A {config.method} run of {config.n_particles} particle(s) over {config.n_steps} steps"
+    what = f"A {config.method} run of {config.n_particles} particle(s) over n_steps = {config.n_steps} steps"
     check_memory(
         needed,
         what,
@@ -105,9 +105,8 @@ def simulate(config: SimulationConfig, *, progress: bool = True) -> SimulationRe
     >>> result.r.shape, bool(result.trapped[0])
     ((4001, 1, 3), True)
     """
-    if not isinstance(config, SimulationConfig):
-        raise ConfigError(f"simulate needs a trapode.SimulationConfig, got {type(config).__name__}.")
-    progress = flag("simulate progress", progress)
+    instance("config", config, SimulationConfig, "a trapode.SimulationConfig")
+    progress = flag("progress", progress)
     integrator = get_method(config.method)
     system = ParticleSystem.from_config(config)
     _check_cost(config, integrator, system)

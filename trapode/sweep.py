@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import count, flag, real, short_repr
+from ._validate import count, flag, instance, real, sequence_of, short_repr
 from .budget import check_duration, seconds_at_least
 from .checkpoint import Checkpoint
 from .compile.templates import instance_name
@@ -141,16 +141,10 @@ def _check_grid(name: str, values: ArrayLike, positive: bool) -> np.ndarray:
 def _check_settings(
     trap: PenningTrap, ions: Particle | Iterable[Particle], t_end: float, n_steps: int
 ) -> tuple[tuple[Particle, ...], float, int]:
-    if not isinstance(trap, PenningTrap):
-        raise ConfigError(f"trap must be a trapode.PenningTrap, got {trap!r}.")
-    if isinstance(ions, Particle):
-        ions = [ions]
-    ions = tuple(ions)
-    if not ions:
-        raise ConfigError("ions must hold at least one trapode.Particle, got none.")
-    for index, ion in enumerate(ions):
-        if not isinstance(ion, Particle):
-            raise ConfigError(f"ions[{index}] must be a trapode.Particle, got {ion!r}.")
+    instance("trap", trap, PenningTrap, "a trapode.PenningTrap")
+    if isinstance(ions, Iterator):
+        ions = list(ions)
+    ions = sequence_of("ions", ions, Particle, "trapode.Particle", allow_empty=False)
     t_end = real("t_end", t_end, "a positive finite duration in µs", minimum=0.0, strict=True)
     return ions, t_end, count("n_steps", n_steps)
 
@@ -365,7 +359,7 @@ def sweep(
         reject_coincident("ions", [ion.r for ion in ions])
     check_duration(
         seconds_at_least(n_steps, len(ions), interactions),
-        f"Each run of {len(ions)} ion(s) over {n_steps} steps",
+        f"Each run of {len(ions)} ion(s) over n_steps = {n_steps} steps",
         "use fewer steps or ions",
     )
     static_trap = dataclasses.replace(trap, drive=None)

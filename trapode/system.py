@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._validate import instance
 from .compile import model_module
 from .forces.coulomb import THREADED_COULOMB_MIN_PARTICLES
 from .forces.total import COULOMB_OFF, COULOMB_SERIAL, COULOMB_THREADED
@@ -168,5 +169,8 @@ def right_hand_side(config: SimulationConfig) -> tuple[Callable[[float, np.ndarr
     >>> solution.status
     0
     """
+    from .setup.config import SimulationConfig
+
+    instance("config", config, SimulationConfig, "a trapode.SimulationConfig")
     system = ParticleSystem.from_config(config)
     return system.rhs, system.initial_state()

@@ -184,9 +184,13 @@ def equations_of_motion(trap=None, n_particles: int = 1, interactions: bool = Fa
         ``Eq(d²x_i/dt², ...)`` and likewise for y and z, for i = 1..n. Valid
         where ``|r_i| < d``; outside, the trap's fields are zero.
     """
+    from .._validate import count, flag, instance
     from ..setup.trap import PenningTrap
 
-    fields = trap_fields(trap if trap is not None else PenningTrap())
+    trap = PenningTrap() if trap is None else instance("trap", trap, PenningTrap, "a trapode.PenningTrap or None")
+    n_particles = count("n_particles", n_particles)
+    interactions = flag("interactions", interactions)
+    fields = trap_fields(trap)
     model = SymbolicModel(fields)
     electric, magnetic = model.electric_field(), fields.magnetic_field
     k_e = sp.Symbol("k_e", positive=True)

@@ -229,7 +229,9 @@ class PenningTrap:
             If the trap does not confine the particle (see :meth:`confinement_problems`).
         """
         from ..linear import trap_frequencies
+        from .particles import Particle
 
+        instance("particle", particle, Particle, "a trapode.Particle")
         return trap_frequencies(self, particle)
 
     def confinement_problems(self, particle: Particle) -> list[str]:
