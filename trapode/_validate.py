@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 _MAX_REPR = 80
+#: The largest count accepted: kernels count steps and particles in 64-bit integers.
+_MAX_COUNT = 2**62
 
 
 def short_repr(value: Any) -> str:
@@ -107,6 +109,8 @@ def count(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -
     number = int(value)
     if number < minimum or (maximum is not None and number > maximum):
         raise _fail(name, value, expected)
+    if number > _MAX_COUNT:  # the kernels count in 64-bit integers
+        raise _fail(name, value, expected, f"more than {_MAX_COUNT}")
     return number
 
 

@@ -119,7 +119,7 @@ def _linear_system(trap: PenningTrap, charge: float, mass: float) -> tuple[np.nd
 def _cyclotron_frequency(matrix: np.ndarray) -> float:
     """ωc = |q/m| |B0| from the rotation block −(q/m)[B0]× of the linear system."""
     rotation = matrix[3:, 3:]
-    return float(math.sqrt(rotation[0, 1] ** 2 + rotation[0, 2] ** 2 + rotation[1, 2] ** 2))
+    return float(math.hypot(rotation[0, 1], rotation[0, 2], rotation[1, 2]))
 
 
 def confinement_problems(trap: PenningTrap, particle: Particle) -> list[str]:
@@ -127,7 +127,13 @@ def confinement_problems(trap: PenningTrap, particle: Particle) -> list[str]:
 
     See :meth:`trapode.PenningTrap.confinement_problems`.
     """
-    matrix, _ = linear_system(trap, particle)
+    with np.errstate(all="ignore"):
+        matrix, _ = linear_system(trap, particle)
+    if not np.all(np.isfinite(matrix)):
+        return [
+            f"its fields (B0 = {trap.B0:g} T, V0 = {trap.V0:g} V, d = {trap.d:g} µm) overflow the range of "
+            "floating-point numbers"
+        ]
     gradient, rotation = matrix[3:, :3], matrix[3:, 3:]
     axisymmetric = (
         np.count_nonzero(gradient - np.diag(np.diag(gradient))) == 0
@@ -148,7 +154,8 @@ def confinement_problems(trap: PenningTrap, particle: Particle) -> list[str]:
                 "along it, so it drifts away from the centre"
             ]
         return []
-    omega_z2, omega_c2 = -gradient[2, 2], _cyclotron_frequency(matrix) ** 2
+    omega_c = _cyclotron_frequency(matrix)
+    omega_z2, omega_c2 = -gradient[2, 2], omega_c * omega_c  # inf, not OverflowError, for absurd fields
     # The ideal trap's criteria in its own terms, where they apply (no user terms change E or B).
     ideal = not trap.potentials and not trap.magnetic_fields
     if omega_z2 <= 0:
@@ -156,7 +163,7 @@ def confinement_problems(trap: PenningTrap, particle: Particle) -> list[str]:
         return [f"ωz² = {omega_z2:.6g} rad²/µs² is not > 0{hint}, so there is no axial confinement"]
     if omega_c2 < 2 * omega_z2:
         hint = ""
-        if ideal and trap.B0 != 0:
+        if ideal and trap.B0_internal**2 * trap.d**2 > 0:
             threshold = 4 * abs(trap.V0_internal) / (trap.B0_internal**2 * trap.d**2)
             hint = (
                 f" (for this trap: |q|/m = {abs(particle.q) / particle.m:.6g} e/u is below 4|V0|/(B0² d²) = "
@@ -169,6 +176,21 @@ def confinement_problems(trap: PenningTrap, particle: Particle) -> list[str]:
     return []
 
 
+def _eigenfrequencies(matrix: np.ndarray) -> tuple[float, float, float, float] | None:
+    """ω+, ωz, ω−, ωc of a confining linear system; None where they over- or underflow."""
+    if not np.all(np.isfinite(matrix)):
+        return None
+    with np.errstate(all="ignore"):
+        eigenvalues, eigenvectors = np.linalg.eig(matrix)
+        order = np.argsort(-eigenvalues.imag)[:3]  # the three with positive imaginary part
+        omegas = eigenvalues.imag[order]
+        positions = np.abs(eigenvectors[:3, order]) ** 2
+        axial = int(np.argmax(positions[2] / positions.sum(axis=0)))
+    radial = sorted((omegas[k] for k in range(3) if k != axial), reverse=True)
+    values = (float(radial[0]), float(omegas[axial]), float(radial[1]), _cyclotron_frequency(matrix))
+    return values if all(math.isfinite(value) and value > 0 for value in values) else None
+
+
 def trap_frequencies(trap: PenningTrap, particle: Particle) -> TrapFrequencies:
     """The eigenfrequencies of ``particle`` in ``trap``; see :meth:`trapode.PenningTrap.frequencies`."""
     problems = confinement_problems(trap, particle)
@@ -177,17 +199,17 @@ def trap_frequencies(trap: PenningTrap, particle: Particle) -> TrapFrequencies:
             f"the trap does not confine {particle.label()}, so it has no frequencies: {'; '.join(problems)}."
         )
     matrix, _ = linear_system(trap, particle)
-    eigenvalues, eigenvectors = np.linalg.eig(matrix)
-    order = np.argsort(-eigenvalues.imag)[:3]  # the three with positive imaginary part
-    omegas = eigenvalues.imag[order]
-    positions = np.abs(eigenvectors[:3, order]) ** 2
-    axial = int(np.argmax(positions[2] / positions.sum(axis=0)))
-    radial = sorted((omegas[k] for k in range(3) if k != axial), reverse=True)
+    values = _eigenfrequencies(matrix)
+    if values is None:
+        raise ConfigError(
+            f"the frequencies of {particle.label()} in this trap (B0 = {trap.B0:g} T, V0 = {trap.V0:g} V, "
+            f"d = {trap.d:g} µm) lie outside the range of floating-point numbers; use physical values."
+        )
     return TrapFrequencies(
-        omega_plus=float(radial[0]),
-        omega_z=float(omegas[axial]),
-        omega_minus=float(radial[1]),
-        omega_c=_cyclotron_frequency(matrix),
+        omega_plus=values[0],
+        omega_z=values[1],
+        omega_minus=values[2],
+        omega_c=values[3],
         rotation="clockwise" if particle.q > 0 else "counterclockwise",
     )
 

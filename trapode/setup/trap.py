@@ -132,7 +132,16 @@ class PenningTrap:
         for name, expected in checks.items():
             object.__setattr__(self, name, real(f"PenningTrap.{name}", getattr(self, name), expected))
         object.__setattr__(
-            self, "d", real("PenningTrap.d", self.d, "a positive finite length in µm", minimum=0.0, strict=True)
+            self,
+            "d",
+            real(
+                "PenningTrap.d",
+                self.d,
+                # d⁶ normalises the C6 term: it must be a normal float.
+                "a length in µm between 1e-30 and 1e30",
+                minimum=1e-30,
+                maximum=1e30,
+            ),
         )
         if self.drive is not None:
             instance("PenningTrap.drive", self.drive, Drive, "a trapode.Drive or None")
