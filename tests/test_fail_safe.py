@@ -541,3 +541,85 @@ def test_dop853_with_a_non_finite_initial_derivative_stops_at_once(trap):
     config = trapode.SimulationConfig(trap=trap, particles=(fast,), t_end=1.0, n_steps=10, method="dop853")
     with pytest.raises(trapode.IntegrationError, match="non-finite"):
         trapode.simulate(config, progress=False)
+
+
+# --- found by a hostile probe: each once escaped, hung or gave a silent wrong answer ---------------
+
+
+@pytest.mark.parametrize("text", ["exp(exp(exp({c})))", "sinh(sinh(sinh({c})))", "1/({c} - {c})"])
+def test_user_terms_that_overflow_are_refused_at_once(text):
+    with pytest.raises(ConfigError, match="not a finite real number"):
+        trapode.Potential(text.format(c="x"))
+    with pytest.raises(ConfigError, match="not a finite real number"):
+        trapode.MagneticField((text.format(c="z"), "0", "0"))
+
+
+def test_ions_too_close_for_floats_report_a_non_finite_state(trap):
+    """1e-300 µm apart, the Coulomb force overflows: said, not silently replaced by a weak one."""
+    a = trapode.Particle(q=1.0, m=40.0, r=(0.0, 0.0, 0.0))
+    b = trapode.Particle(q=1.0, m=40.0, r=(1e-300, 0.0, 0.0))
+    config = trapode.SimulationConfig(trap=trap, particles=(a, b), t_end=1.0, n_steps=10)
+    with pytest.raises(trapode.NonFiniteStateError):
+        trapode.simulate(config, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("changes", "name"),
+    [
+        ({"n_steps": [100, 100]}, "n_steps"),
+        ({"n_steps": [100, 200], "reference": "euler"}, "reference"),
+    ],
+)
+def test_convergence_studies_that_cannot_give_a_rate_are_refused_before_any_run(trap, ion, changes, name):
+    refused(lambda: trapode.convergence_study(config_with(trap, ion), methods=["euler"], **changes), name)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda trap, ion: trapode.predicted_resonances(trap, ion, max_order=10**8), "max_order"),
+        (lambda trap, ion: trapode.equations_of_motion(trap, n_particles=10**6), "n_particles"),
+        (lambda trap, ion: trapode.random_particles(10**12, trap), "n"),
+        (lambda trap, ion: trapode.random_particles(3, trap, species="9Be+", m=math.nan), "m"),
+        (lambda trap, ion: trapode.analytic_solution(trap, ion, np.broadcast_to(0.0, (10**11,))), "times"),
+        (lambda trap, ion: trapode.analytic_solution(trap, trapode.Particle(q=1e300, m=1e-300), [0.0]), "range"),
+    ],
+    ids=["max_order", "n_particles", "random n", "random m", "analytic memory", "analytic overflow"],
+)
+def test_work_that_would_hang_or_exhaust_memory_is_refused(trap, ion, call, name):
+    refused(lambda: call(trap, ion), name)
+
+
+@pytest.mark.parametrize("value", cases({"int": 5, "bool": True, "list": ["a"], "empty": "", "NUL": "a\0b"}))
+def test_file_path_values(trap, ion, value):
+    refused(lambda: trapode.sweep(trap, [ion], **SWEEP_GRID, checkpoint=value), "checkpoint")
+    refused(lambda: trapode.load_config(value), "path")
+    refused(lambda: trapode.load_result(value), "path")
+
+
+def test_a_sweep_result_plot_checks_its_arguments(trap, ion):
+    result = trapode.sweep(trap, [ion], **SWEEP_GRID)
+    refused(lambda: result.plot(ax="x"), "ax")
+    refused(lambda: result.plot(resonances=5), "resonances")
+    refused(lambda: result.plot(resonances=["x"]), "resonances")
+    refused(
+        lambda: trapode.SweepResult(
+            trap,
+            (ion,),
+            np.array([0.1]),
+            np.array([1.0]),
+            5.0,
+            200,
+            False,
+            np.zeros((2, 2, 2), bool),
+            np.zeros((1, 1), bool),
+        ),
+        "trapped",
+    )
+
+
+def test_right_hand_side_checks_the_state_it_gets(trap, ion):
+    fun, y0 = trapode.right_hand_side(config_with(trap, ion))
+    assert fun(0.0, y0).shape == y0.shape
+    for bad in (np.zeros(5), None, y0.astype(complex)):
+        refused(lambda bad=bad: fun(0.0, bad), "y")

@@ -268,6 +268,33 @@ def test_a_corrupt_checkpoint_is_refused_and_left_unmodified(tmp_path, small_swe
         trapode.sweep(**small_sweep, checkpoint=path)
 
 
+@pytest.mark.parametrize(
+    "statements",
+    [["PRAGMA user_version = 7"], ["CREATE VIEW v AS SELECT 1"], ["CREATE TABLE t (x)"]],
+    ids=["user_version", "a view", "a table"],
+)
+def test_a_database_that_is_not_empty_is_never_adopted(tmp_path, small_sweep, statements):
+    path = tmp_path / "theirs.sqlite"
+    with sqlite3.connect(path) as db:
+        for statement in statements:
+            db.execute(statement)
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="not a trapode checkpoint"):
+        trapode.sweep(**small_sweep, checkpoint=path)
+    assert path.read_bytes() == before
+
+
+def test_deeply_nested_json_in_a_result_is_refused(tmp_path, saved):
+    with np.load(saved, allow_pickle=False) as data:
+        arrays = dict(data)
+    arrays["config"] = np.array("[" * 4000 + "]" * 4000)
+    path = tmp_path / "nested.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(ConfigError, match="JSON"):
+        trapode.load_result(path)
+
+
 def test_another_applications_database_is_refused_and_left_unmodified(tmp_path, small_sweep):
     path = tmp_path / "theirs.sqlite"
     with sqlite3.connect(path) as db:
@@ -359,6 +386,10 @@ def test_cli_works_on_a_terminal_that_is_not_utf8():
         ["sweep", "--omega-step", "1e-12"],
         ["sweep", "--timeout", "-1"],
         ["plot", "missing.npz"],
+        ["sweep", "--ions", "1e3"],
+        ["bogus"],
+        [],
+        ["convergence", "--n-steps", "x", "y"],
     ],
 )
 def test_cli_mistakes_are_one_line_without_a_traceback(arguments):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from ._validate import short_repr
+from ._validate import file_path, short_repr
 from .errors import ConfigError
 
 __all__ = ["atomic_write", "check_figure_path", "check_writable", "save_figure"]
@@ -48,10 +48,7 @@ def check_writable(name: str, path: str | os.PathLike[str]) -> pathlib.Path:
     ConfigError
         Naming ``name``, the path and what is wrong, before any work.
     """
-    # path is typed, but any value given at run time is checked.
-    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):  # type: ignore[redundant-expr]
-        raise ConfigError(f"{name} must be a file path, got {short_repr(path)}.")
-    target = pathlib.Path(path)
+    target = file_path(name, path)
     folder = target.parent
     if not folder.is_dir():
         raise ConfigError(f"{name} {short_repr(str(target))}: the folder {short_repr(str(folder))} does not exist.")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import os
+import pathlib
 from collections.abc import Iterable, Iterator, Sequence
 from types import FrameType
 from typing import Any
@@ -24,6 +26,7 @@ __all__ = [
     "close_matches",
     "count",
     "counts",
+    "file_path",
     "flag",
     "instance",
     "real",
@@ -137,12 +140,23 @@ def reals(name: str, value: Any, unit: str, max_ndim: int = 1) -> np.ndarray:
     if array.dtype.kind not in "iuf" or array.ndim > max_ndim:
         raise _fail(name, value, expected, f"{array.ndim}-D array of {array.dtype}")
     try:
-        array = array.astype(np.float64)
+        array = array.astype(np.float64, copy=False)
     except OverflowError:
         raise _fail(name, value, expected, "too large for a float") from None
-    if not np.all(np.isfinite(array)):
+    # min and max are NaN if any value is, and reduce without a temporary array as large as the input.
+    if array.size and not (math.isfinite(array.min()) and math.isfinite(array.max())):
         raise _fail(name, value, expected, "not finite")
     return array
+
+
+def file_path(name: str, value: Any) -> pathlib.Path:
+    """A file path: text or path-like, not empty, without NUL characters."""
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bool):
+        raise _fail(name, value, "a file path", type(value).__name__)
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text or "\0" in text:
+        raise _fail(name, value, "a file path (not empty, without NUL characters)")
+    return pathlib.Path(text)
 
 
 def flag(name: str, value: Any) -> bool:

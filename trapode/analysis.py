@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import choice, counts, instance, short_repr
+from ._validate import choice, counts, instance, reals, short_repr
 from .analytic import analytic_solution
 from .errors import ConfigError
 from .setup.config import SimulationConfig
@@ -38,9 +38,7 @@ def relative_error(numeric: ArrayLike, exact: ArrayLike) -> np.ndarray:
     >>> trapode.relative_error([[3.0, 0.0, 4.0]], [[0.0, 0.0, 5.0]])
     array([0.63245553])
     """
-    numeric = np.asarray(numeric, dtype=np.float64)
-    exact = np.asarray(exact, dtype=np.float64)
-    _check_same_shape(numeric, exact)
+    numeric, exact = _vectors(numeric, exact)
     return np.linalg.norm(numeric - exact, axis=-1) / np.linalg.norm(exact, axis=-1)
 
 
@@ -62,17 +60,18 @@ def max_error(numeric: ArrayLike, exact: ArrayLike) -> float:
     >>> trapode.max_error([[1.0, 2.0, 2.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     2.8284271247461903
     """
-    numeric = np.asarray(numeric, dtype=np.float64)
-    exact = np.asarray(exact, dtype=np.float64)
-    _check_same_shape(numeric, exact)
+    numeric, exact = _vectors(numeric, exact)
     return float(np.max(np.linalg.norm(numeric - exact, axis=-1)))
 
 
-def _check_same_shape(numeric: np.ndarray, exact: np.ndarray) -> None:
+def _vectors(numeric: ArrayLike, exact: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    numeric = reals("numeric", numeric, "the units of the vectors", max_ndim=32)
+    exact = reals("exact", exact, "the units of the vectors", max_ndim=32)
     if numeric.shape != exact.shape or numeric.ndim == 0 or numeric.shape[-1] != 3:
         raise ConfigError(
             f"numeric and exact must have the same shape (..., 3), got {numeric.shape} and {exact.shape}."
         )
+    return numeric, exact
 
 
 def convergence_rate(step_sizes: ArrayLike, max_errors: ArrayLike) -> float:
@@ -98,8 +97,8 @@ def convergence_rate(step_sizes: ArrayLike, max_errors: ArrayLike) -> float:
     >>> trapode.convergence_rate([0.1, 0.05, 0.025], [1e-4, 6.25e-6, 3.90625e-7])
     4.0
     """
-    h = np.asarray(step_sizes, dtype=np.float64)
-    errors = np.asarray(max_errors, dtype=np.float64)
+    h = reals("step_sizes", step_sizes, "µs")
+    errors = reals("max_errors", max_errors, "the units of the errors")
     if h.ndim != 1 or h.shape != errors.shape or h.size < 2:
         raise ConfigError(
             "step_sizes and max_errors must be 1-D sequences of the same length ≥ 2, "
@@ -210,7 +209,14 @@ def convergence_study(
     if not methods:
         raise ConfigError("convergence_study needs at least one method in methods, got none.")
     n_steps = counts("n_steps", n_steps, minimum_length=2)
+    if len(set(n_steps)) != len(n_steps):
+        raise ConfigError(f"n_steps must be different step counts, got {list(n_steps)}.")
     reference = choice("reference", reference, ("analytic", *known))
+    if reference in methods:
+        raise ConfigError(
+            f"reference must not be one of the methods compared ({', '.join(methods)}): its error against "
+            f"itself would be zero. Got reference={reference!r}."
+        )
     if reference == "analytic" and config.n_particles != 1:
         raise ConfigError(
             f"reference='analytic' needs exactly one particle, got {config.n_particles}; use reference='dop853'."

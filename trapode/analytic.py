@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validate import flag, instance, reals
+from .budget import check_memory
 from .compile import closed_form_module, model_module
 from .errors import ConfigError
 from .linear import linear_motion
@@ -108,8 +109,16 @@ def analytic_solution(
     [20.0, 0.0, 20.0]
     """
     _check(trap, particle)
-    times = reals("t", t, "µs")
     velocity = flag("velocity", velocity)
+    # Positions (and velocities) and the complex intermediates of the closed form: ~10 doubles per time;
+    # checked before the times are read, which for a broadcast array of 10¹¹ would take a minute.
+    try:
+        size = int(np.prod(np.shape(t), dtype=np.float64))
+    except (ValueError, TypeError):
+        size = 0  # not an array: reals() says why
+    check_memory(size * 8 * 10 * (2 if velocity else 1), f"analytic_solution at {size} times", "ask for fewer times")
+    times = reals("t", t, "µs")
+    trap.frequencies(particle)  # refuses a trap that does not confine the particle, or frequencies out of range
     if not is_ideal(trap):
         if not model_module(trap).IS_LINEAR:
             raise ConfigError(

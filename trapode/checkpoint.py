@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import short_repr
+from ._validate import file_path, short_repr
 from .errors import ConfigError
 
 __all__ = ["APPLICATION_ID", "Checkpoint"]
@@ -67,7 +67,7 @@ class Checkpoint:
     """
 
     def __init__(self, path: str | os.PathLike[str], settings: dict[str, Any]) -> None:
-        self.path = os.fspath(path)
+        self.path = os.fspath(file_path("checkpoint", path))
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise ConfigError(f"checkpoint {short_repr(self.path)}: the folder {short_repr(folder)} does not exist.")
@@ -114,7 +114,9 @@ class Checkpoint:
         connection = self._connection
         application = connection.execute("PRAGMA application_id").fetchone()[0]
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if application == 0 and not tables:  # a new (empty) file: make it a checkpoint
+        objects = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if application == 0 and version == 0 and objects == 0:  # a new (empty) file: make it a checkpoint
             connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
             for statement in _TABLES.values():
@@ -140,7 +142,7 @@ class Checkpoint:
         row = connection.execute("SELECT json FROM settings WHERE id = 1").fetchone()
         try:
             stored = json.loads(row[0]) if row is not None else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             stored = None
         if not isinstance(stored, dict):
             raise ConfigError(f"checkpoint {short_repr(self.path)} has no readable settings; it is damaged.")
@@ -157,7 +159,7 @@ class Checkpoint:
         try:
             row = self._connection.execute("SELECT json FROM settings WHERE id = 1").fetchone()
             stored = json.loads(row[0]) if row is not None else None
-        except (sqlite3.Error, TypeError, ValueError):
+        except (sqlite3.Error, TypeError, ValueError, RecursionError):
             return False
         return isinstance(stored, dict) and stored.get("format") == "trapode-sweep-1"
 

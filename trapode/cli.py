@@ -162,9 +162,9 @@ def _run_sweep(arguments):
     kind = {"species": arguments.species} if arguments.species else {}
     ions = trapode.random_particles(arguments.ions, trap, seed=arguments.seed, **kind)
     omegas = _omega_grid(arguments)
-    if arguments.output:
+    if arguments.output is not None:
         check_writable("--output", arguments.output)
-    if arguments.plot:
+    if arguments.plot is not None:
         check_figure_path("--plot", arguments.plot)
     if not (np.isfinite(arguments.timeout) and arguments.timeout > 0):
         raise trapode.ConfigError(f"--timeout must be a positive number of seconds, got {arguments.timeout!r}.")
@@ -200,7 +200,7 @@ def _run_sweep(arguments):
     rows = [
         f"{w:.6g}," + ",".join(f"{x:.4f}" for x in result.fraction_trapped[:, k]) for k, w in enumerate(result.omegas)
     ]
-    if arguments.output:
+    if arguments.output is not None:
         with atomic_write(arguments.output) as file:
             file.write("\n".join([header, *rows]) + "\n")
     else:
@@ -208,7 +208,7 @@ def _run_sweep(arguments):
     if scan is not None:
         print()
         print(scan.table())
-    if arguments.plot:
+    if arguments.plot is not None:
         import matplotlib
 
         matplotlib.use("Agg")
@@ -310,7 +310,11 @@ def _run_plot(arguments):
     import trapode
     from trapode import plotting
 
-    output = arguments.output or str(pathlib.Path(arguments.result).with_suffix("")) + f"-{arguments.kind}.png"
+    output = (
+        arguments.output
+        if arguments.output is not None
+        else str(pathlib.Path(arguments.result).with_suffix("")) + f"-{arguments.kind}.png"
+    )
     check_figure_path("--output", output)
     result = trapode.load_result(arguments.result)
     draw = {
@@ -507,10 +511,17 @@ def _quiet_closed_pipe():
         pass
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake in one line (argparse prints the whole usage first) and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv=None):
     """Entry point of the ``trapode`` command."""
     _tolerant_streams()
-    parser = argparse.ArgumentParser(prog="trapode", description="Charged particles in a Penning trap.")
+    parser = _Parser(prog="trapode", description="Charged particles in a Penning trap.")
     subparsers = parser.add_subparsers(title="commands", required=True)
     _reproduce_parser(subparsers)
     _run_parser(subparsers)

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Literal, cast, overload
 
 import numpy as np
 
+from ._validate import flag, instance, sequence_of
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.typing import ColorType
@@ -54,6 +56,10 @@ def _axes(ax: Axes | None, projection: None = None) -> Axes: ...
 @overload
 def _axes(ax: Axes3D | None, projection: Literal["3d"]) -> Axes3D: ...
 def _axes(ax: Axes | None, projection: str | None = None) -> Axes:
+    from matplotlib.axes import Axes
+
+    if ax is not None:
+        instance("ax", ax, Axes, "a matplotlib Axes or None")
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -310,9 +316,14 @@ def plot_fraction_trapped(
     -------
     matplotlib.axes.Axes
     """
+    from .resonances import Resonance
+    from .sweep import SweepResult
+
+    results = sequence_of("results", results, SweepResult, "trapode.SweepResult", allow_empty=False)
+    if resonances is not None:
+        resonances = sequence_of("resonances", resonances, Resonance, "trapode.Resonance")
+    band = flag("band", band)
     ax = _axes(ax)
-    # hasattr does not narrow the union for mypy: a single sweep is one with fraction_trapped.
-    results = [cast("SweepResult", results)] if hasattr(results, "fraction_trapped") else list(results)
     first = results[0]
     fractions = np.array([result.fraction_trapped for result in results])
     mean = fractions.mean(axis=0)

@@ -44,7 +44,7 @@ def predicted_resonances(trap: PenningTrap, particle: Particle, max_order: int =
         frequency.
     """
     instance("trap", trap, PenningTrap, "a trapode.PenningTrap")
-    max_order = count("max_order", max_order)
+    max_order = count("max_order", max_order, maximum=1000)
     frequencies = trap.frequencies(particle)
     bases = {
         "2ωz": 2 * frequencies.omega_z,

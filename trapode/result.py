@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 
 from ._files import atomic_write, check_writable
-from ._validate import short_repr
+from ._validate import file_path, short_repr
 from .errors import ConfigError
 from .observers import rows_written
 from .setup.config import SimulationConfig
@@ -170,8 +170,7 @@ def load_result(path: str | os.PathLike[str]) -> SimulationResult:
         If the file is missing, is not a trapode result, is truncated or
         damaged, or its configuration or arrays are invalid.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise ConfigError(f"load_result path must be a file path, got {short_repr(path)}.")
+    path = file_path("load_result path", path)
     shown = short_repr(os.fspath(path))
     try:
         archive = zipfile.ZipFile(path)
@@ -193,7 +192,7 @@ def load_result(path: str | os.PathLike[str]) -> SimulationResult:
                 )
             try:
                 record = json.loads(str(data["config"]))
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 raise ConfigError(f"{shown}: its configuration is not valid JSON ({error}).") from None
             config = config_from_dict(record, source=shown)
             n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)

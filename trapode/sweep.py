@@ -103,6 +103,15 @@ class SweepResult:
     trapped: np.ndarray
     completed: np.ndarray
 
+    def __post_init__(self) -> None:
+        grid = (np.shape(self.amplitudes)[0], np.shape(self.omegas)[0])
+        for name, shape in (("trapped", (*grid, len(self.ions))), ("completed", grid)):
+            if np.shape(getattr(self, name)) != shape:
+                raise ConfigError(
+                    f"SweepResult.{name} must have shape {shape} for {grid[0]} amplitude(s), {grid[1]} ωV and "
+                    f"{len(self.ions)} ion(s), got {np.shape(getattr(self, name))}."
+                )
+
     @property
     def fraction_trapped(self) -> np.ndarray:
         """Fraction of the ions left in the trap, shape (n_amplitudes, n_omegas); NaN for a failed run."""

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validate import instance
+from ._validate import instance, short_repr
 from .compile import model_module
+from .errors import ConfigError
 from .forces.coulomb import THREADED_COULOMB_MIN_PARTICLES
 from .forces.total import COULOMB_OFF, COULOMB_SERIAL, COULOMB_THREADED
 
@@ -173,4 +174,17 @@ def right_hand_side(config: SimulationConfig) -> tuple[Callable[[float, np.ndarr
 
     instance("config", config, SimulationConfig, "a trapode.SimulationConfig")
     system = ParticleSystem.from_config(config)
-    return system.rhs, system.initial_state()
+    y0 = system.initial_state()
+    size = y0.size
+
+    def fun(t: Any, y: Any) -> np.ndarray:
+        # Checked here, cheaply, for callers other than solve_ivp; the compiled function takes only this.
+        if not (isinstance(y, np.ndarray) and y.dtype == np.float64 and y.shape == (size,)):
+            raise ConfigError(
+                f"y must be a float64 array of shape ({size},) (positions then velocities), got {short_repr(y)}."
+            )
+        if not isinstance(t, (float, int, np.floating, np.integer)) or isinstance(t, bool):
+            raise ConfigError(f"t must be a time in µs, got {short_repr(t)}.")
+        return system.rhs(float(t), y)
+
+    return fun, y0

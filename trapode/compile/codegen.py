@@ -322,17 +322,14 @@ def model_source(trap, module_key: str, interactions_module: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-#: The smallest |Δ|² (µm²) the pair field is evaluated at: its 1/|Δ|³ is still finite (1e300).
-_SQUARED_DISTANCE_FLOOR = 1e-200
-
-
 def interactions_source(module_key: str) -> str:
     """The source of the interactions module: the SymPy-derived pair field and the Coulomb sums."""
     field = coulomb_field()
     dx, dy, dz, k_e = COULOMB_SYMBOLS
     printer = KernelPrinter()
-    # |Δ|² is floored, so that particles at one point (neutral ones pass through each other) get a zero
-    # field rather than 0 × ∞ = NaN; above the floor (|Δ| = 1e-100 µm) the field is SymPy's.
+    # At Δ = 0 exactly (neutral particles passing through each other) |Δ|² is taken as infinite, so the
+    # field is zero rather than 0/0 = NaN; everywhere else it is SymPy's, so particles that come too
+    # close for floats (|Δ|² underflows) get an infinite field and the run reports a non-finite state.
     r2 = sp.Symbol("r2", positive=True)
     lines, printed = _body(list(field.subs(dx**2 + dy**2 + dz**2, r2)), printer)
     pair = (
@@ -341,7 +338,8 @@ def interactions_source(module_key: str) -> str:
                 '@njit(inline="always", **_JIT)',
                 f"def coulomb_field({dx.name}, {dy.name}, {dz.name}, {k_e.name}):",
                 '    """Field (internal units) of a unit charge at separation Δ (µm): −∇(k_e/|Δ|), by SymPy."""',
-                f"    r2 = max({printer.doprint(dx**2 + dy**2 + dz**2)}, {_SQUARED_DISTANCE_FLOOR!r})",
+                f"    r2 = {printer.doprint(dx**2 + dy**2 + dz**2)}",
+                f"    r2 += math.inf if abs({dx.name}) + abs({dy.name}) + abs({dz.name}) == 0.0 else 0.0",
                 *lines,
                 f"    return {_tuple(printed)}",
             ]

@@ -188,7 +188,8 @@ def equations_of_motion(trap=None, n_particles: int = 1, interactions: bool = Fa
     from ..setup.trap import PenningTrap
 
     trap = PenningTrap() if trap is None else instance("trap", trap, PenningTrap, "a trapode.PenningTrap or None")
-    n_particles = count("n_particles", n_particles)
+    # SymPy writes every equation out: hundreds of particles are readable; millions would never finish.
+    n_particles = count("n_particles", n_particles, maximum=1000)
     interactions = flag("interactions", interactions)
     fields = trap_fields(trap)
     model = SymbolicModel(fields)

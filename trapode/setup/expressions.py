@@ -298,7 +298,7 @@ class _Checker:
             raise _error(
                 self.text,
                 f"only the functions {', '.join(FUNCTIONS)} may be called, not {short_repr(name)}"
-                + close_matches(str(name), FUNCTIONS),
+                + (f" ({hint.strip()})" if (hint := close_matches(str(name), FUNCTIONS)) else ""),
                 node,
             )
         if node.keywords:

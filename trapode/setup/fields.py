@@ -95,9 +95,24 @@ _SAMPLES = [{name: random.Random(seed).uniform(-100.0, 100.0) for name in COORDI
 
 
 def _numbers(expression: sp.Expr, symbols: dict, values: dict) -> list[complex]:
-    """The expression, its parameters set to their values, at the sample points."""
-    with_values = expression.xreplace(values)
-    return [complex(with_values.evalf(subs={symbols[name]: v for name, v in point.items()})) for point in _SAMPLES]
+    """The expression, its parameters set to their values, at the sample points, in complex floats.
+
+    Floats, not SymPy's arbitrary precision: ``exp(exp(exp(x)))`` would take
+    mpmath minutes; in floats it overflows to inf at once, and the caller
+    refuses it. NaN stands for a value that cannot be computed.
+    """
+    import numpy as np
+    import sympy as sp
+
+    coordinates = [symbols[name] for name in COORDINATES]
+    points = np.array([[point[name] for point in _SAMPLES] for name in COORDINATES], dtype=complex)
+    try:
+        function = sp.lambdify(coordinates, expression.xreplace(values), modules="numpy")
+        with np.errstate(all="ignore"):
+            numbers = np.broadcast_to(np.asarray(function(*points), dtype=complex), (len(_SAMPLES),))
+    except Exception:  # e.g. zoo from 1/(x - x), which lambdify cannot print: it has no value
+        return [complex(math.nan, 0.0)] * len(_SAMPLES)
+    return [complex(number) for number in numbers]
 
 
 def _sums_to_zero(parts: list, symbols: dict, values: dict) -> bool:

@@ -41,7 +41,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .._validate import close_matches, short_repr
+from .._validate import close_matches, file_path, short_repr
 from ..errors import ConfigError
 from .config import SimulationConfig
 from .expressions import sympy_text
@@ -231,8 +231,7 @@ def load_config(path: str | os.PathLike[str]) -> SimulationConfig:
     >>> import trapode
     >>> config = trapode.load_config("examples/two_particles.toml")  # doctest: +SKIP
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise ConfigError(f"load_config path must be a file path, got {short_repr(path)}.")
+    path = file_path("load_config path", path)
     shown = short_repr(os.fspath(path))
     try:
         with open(path, "rb") as file:
