@@ -118,7 +118,6 @@ def analytic_solution(
         size = 0  # not an array: reals() says why
     check_memory(size * 8 * 10 * (2 if velocity else 1), f"analytic_solution at {size} times", "ask for fewer times")
     times = reals("t", t, "µs")
-    trap.frequencies(particle)  # refuses a trap that does not confine the particle, or frequencies out of range
     if not is_ideal(trap):
         if not model_module(trap).IS_LINEAR:
             raise ConfigError(
@@ -131,12 +130,23 @@ def analytic_solution(
     omega_0, omega_z = _closed_form_frequencies(trap, particle, "The analytic solution")
     module = closed_form_module()
     arguments = (times, *particle.r, *particle.v, omega_0, omega_z)
-    f, z = module.analytic_motion(*arguments)
-    positions = _as_vectors(f, z, times.shape)
-    if not velocity:
-        return positions
-    f_dot, z_dot = module.analytic_velocity(*arguments)
-    return positions, _as_vectors(f_dot, z_dot, times.shape)
+    with np.errstate(all="ignore"):
+        f, z = module.analytic_motion(*arguments)
+        positions = _finite(_as_vectors(f, z, times.shape), particle)
+        if not velocity:
+            return positions
+        f_dot, z_dot = module.analytic_velocity(*arguments)
+        return positions, _finite(_as_vectors(f_dot, z_dot, times.shape), particle)
+
+
+def _finite(values: np.ndarray, particle: Particle) -> np.ndarray:
+    """``values``, if the closed form stayed within the range of floats."""
+    if values.size and not (np.isfinite(values.min()) and np.isfinite(values.max())):
+        raise ConfigError(
+            f"the closed form of {particle.label()} in this trap leaves the range of floating-point numbers "
+            "(frequencies or amplitudes too large); use physical values."
+        )
+    return values
 
 
 def _as_vectors(f: ArrayLike, z: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
