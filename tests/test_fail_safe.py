@@ -554,13 +554,15 @@ def test_user_terms_that_overflow_are_refused_at_once(text):
         trapode.MagneticField((text.format(c="z"), "0", "0"))
 
 
-def test_ions_too_close_for_floats_report_a_non_finite_state(trap):
-    """1e-300 µm apart, the Coulomb force overflows: said, not silently replaced by a weak one."""
+@pytest.mark.parametrize("gap", [0.0, 1e-300, 1e-101])
+def test_interacting_ions_too_close_for_floats_are_refused(trap, gap):
+    """Closer than 1e-100 µm the Coulomb force is beyond floats: refused, not silently weakened."""
     a = trapode.Particle(q=1.0, m=40.0, r=(0.0, 0.0, 0.0))
-    b = trapode.Particle(q=1.0, m=40.0, r=(1e-300, 0.0, 0.0))
-    config = trapode.SimulationConfig(trap=trap, particles=(a, b), t_end=1.0, n_steps=10)
-    with pytest.raises(trapode.NonFiniteStateError):
-        trapode.simulate(config, progress=False)
+    b = trapode.Particle(q=1.0, m=40.0, r=(gap, 0.0, 0.0))
+    message = refused(lambda: trapode.SimulationConfig(trap=trap, particles=(a, b), t_end=1.0, n_steps=10), "[0, 1]")
+    assert "distinct positions" in message
+    refused(lambda: trapode.sweep(trap, [a, b], **SWEEP_GRID, interactions=True), "ions")
+    trapode.SimulationConfig(trap=trap, particles=(a, b), t_end=1.0, n_steps=10, interactions=False)
 
 
 @pytest.mark.parametrize(

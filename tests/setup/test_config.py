@@ -58,7 +58,7 @@ def test_unknown_method_lists_valid_ones(trap, particle_1):
 
 def test_coincident_particles_rejected_only_with_interactions(trap, particle_1):
     twin = Particle(q=1, m=40.077, r=particle_1.r, v=(1, 2, 3))
-    with pytest.raises(ConfigError, match=r"particles \[0, 1\] all start at r = \(20\.0, 0\.0, 20\.0\) µm"):
+    with pytest.raises(ConfigError, match=r"particles \[0, 1\] both start at r = \(20\.0, 0\.0, 20\.0\) µm"):
         SimulationConfig(trap=trap, particles=[particle_1, twin], t_end=1.0, n_steps=10, interactions=True)
     SimulationConfig(trap=trap, particles=[particle_1, twin], t_end=1.0, n_steps=10, interactions=False)
 

@@ -39,6 +39,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from ..physics import closed_form
 from ..physics.fields import t
 from ..physics.model import COULOMB_SYMBOLS, STATE_SYMBOLS, SymbolicModel, coulomb_field
+from ..setup.config import RESOLVED_SEPARATION
 from .templates import template_source
 
 __all__ = ["KernelPrinter", "closed_form_source", "interactions_source", "model_source", "split"]
@@ -327,9 +328,10 @@ def interactions_source(module_key: str) -> str:
     field = coulomb_field()
     dx, dy, dz, k_e = COULOMB_SYMBOLS
     printer = KernelPrinter()
-    # At Δ = 0 exactly (neutral particles passing through each other) |Δ|² is taken as infinite, so the
-    # field is zero rather than 0/0 = NaN; everywhere else it is SymPy's, so particles that come too
-    # close for floats (|Δ|² underflows) get an infinite field and the run reports a non-finite state.
+    # |Δ|² is floored (one max, cheap in the inner loop), so that particles at one point (neutral ones
+    # pass through each other) get a zero field rather than 0 × ∞ = NaN; above the floor (|Δ| =
+    # RESOLVED_SEPARATION, 1e-100 µm) the field is SymPy's. Interacting particles are refused closer
+    # than that at the start, and their repulsion keeps them apart.
     r2 = sp.Symbol("r2", positive=True)
     lines, printed = _body(list(field.subs(dx**2 + dy**2 + dz**2, r2)), printer)
     pair = (
@@ -338,8 +340,7 @@ def interactions_source(module_key: str) -> str:
                 '@njit(inline="always", **_JIT)',
                 f"def coulomb_field({dx.name}, {dy.name}, {dz.name}, {k_e.name}):",
                 '    """Field (internal units) of a unit charge at separation Δ (µm): −∇(k_e/|Δ|), by SymPy."""',
-                f"    r2 = {printer.doprint(dx**2 + dy**2 + dz**2)}",
-                f"    r2 += math.inf if abs({dx.name}) + abs({dy.name}) + abs({dz.name}) == 0.0 else 0.0",
+                f"    r2 = max({printer.doprint(dx**2 + dy**2 + dz**2)}, {RESOLVED_SEPARATION**2!r})",
                 *lines,
                 f"    return {_tuple(printed)}",
             ]

@@ -100,14 +100,29 @@ class SimulationConfig:
         return self.n_steps if self.save_every == "final" else min(int(self.save_every), self.n_steps)
 
 
+#: The closest two interacting particles may start, in µm: below it |Δ|² is under the floor of the
+#: compiled pair field (1e-200 µm², whose 1/|Δ|³ is still a float), so their force is not resolved.
+RESOLVED_SEPARATION = 1e-100
+
+
 def reject_coincident(name: str, positions: Sequence[Sequence[float]]) -> None:
-    """Raise ConfigError if two particles start at the same position (their Coulomb force is undefined)."""
+    """Raise ConfigError if two particles start closer than :data:`RESOLVED_SEPARATION` (at one point, say).
+
+    Their Coulomb force is undefined there, or beyond floating point. A k-d
+    tree finds such pairs in O(N log N), for clouds of any size.
+    """
+    from scipy.spatial import cKDTree
+
     array = np.array(positions, dtype=float).reshape(-1, 3)
-    _, first, counts = np.unique(array, axis=0, return_index=True, return_counts=True)
-    if np.any(counts > 1):
-        shared = array[first[np.argmax(counts > 1)]]
-        indices = np.flatnonzero(np.all(array == shared, axis=1)).tolist()
+    pairs = cKDTree(array).query_pairs(RESOLVED_SEPARATION, output_type="ndarray")
+    if len(pairs):
+        i, j = sorted(pairs.tolist())[0]
+        where = (
+            f"both start at r = {tuple(array[i].tolist())} µm"
+            if np.array_equal(array[i], array[j])
+            else f"start {float(np.linalg.norm(array[i] - array[j])):.3g} µm apart"
+        )
         raise ConfigError(
-            f"{name} {indices} all start at r = {tuple(shared.tolist())} µm; with interactions on, particles "
-            "must start at distinct positions (the Coulomb force is undefined)."
+            f"{name} [{i}, {j}] {where}; with interactions on, particles must start at distinct positions, at "
+            f"least {RESOLVED_SEPARATION:g} µm apart (closer, their Coulomb force is undefined or beyond floats)."
         )
