@@ -6,6 +6,7 @@ run, a sweep and a reproduction within a second and keeps what was done; an
 unreachable scheduler is an error within the timeout.
 """
 
+import concurrent.futures
 import os
 import signal
 import sqlite3
@@ -120,6 +121,15 @@ def test_sigint_stops_a_sweep_within_a_second_and_the_checkpoint_keeps_its_runs(
 
 @pytest.mark.slow
 def test_sigint_stops_a_reproduction_within_a_second(tmp_path):
+    # A compile in LLVM (the first run of a model, on a fresh install) cannot be interrupted until it
+    # returns: warm the cache with the quick reproduction first, as any second run of the command is.
+    warm = subprocess.run(
+        [sys.executable, "-m", "trapode", "reproduce", "--out", str(tmp_path / "warm"), "--quick", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
+    assert warm.returncode == 0, warm.stderr[-2000:]
     process = subprocess.Popen(
         [sys.executable, "-m", "trapode", "reproduce", "--out", str(tmp_path), "--quiet"],
         stdout=subprocess.PIPE,
@@ -479,3 +489,76 @@ def test_a_dask_worker_killed_mid_sweep_changes_nothing(small_sweep):
             remote = trapode.sweep(**grid, executor=client, retries=2)
             killer.join()
     np.testing.assert_array_equal(remote.trapped, local.trapped)
+
+
+def test_saved_files_keep_the_usual_permissions(tmp_path, saved):
+    """The temporary file of an atomic write is private; the file it becomes must not be."""
+    target = tmp_path / "copy.npz"
+    trapode.load_result(saved).save(target)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    target.chmod(0o640)
+    trapode.load_result(saved).save(target)  # over an existing file: its mode is kept
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_damaged_array_in_a_result_is_refused(tmp_path, saved):
+    data = bytearray(saved.read_bytes())
+    with zipfile.ZipFile(saved) as archive:
+        info = archive.getinfo("r.npy")
+    middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    data[middle] ^= 0xFF  # flip one byte inside r's values: the CRC no longer matches
+    path = tmp_path / "damaged.npz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ConfigError, match="damaged"):
+        trapode.load_result(path)
+
+
+class _StopOnThirdSubmit(concurrent.futures.Executor):
+    """Runs each batch at once; at the third submission Ctrl-C is pressed (the finished runs must be kept)."""
+
+    def __init__(self):
+        self.submissions = 0
+
+    def submit(self, fn, *args):
+        self.submissions += 1
+        if self.submissions == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        future = concurrent.futures.Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def test_ctrl_c_with_an_executor_keeps_the_finished_runs(small_sweep):
+    with pytest.raises(trapode.Interrupted) as caught:
+        trapode.sweep(**{**small_sweep, "omegas": [1.0, 1.5, 2.0]}, executor=_StopOnThirdSubmit())
+    assert caught.value.result.completed.sum() == 3
+
+
+class _BrokenOnRetry(concurrent.futures.Executor):
+    """The first run fails; the pool is then broken, so the retry cannot even be submitted."""
+
+    def __init__(self):
+        self.submissions = 0
+
+    def submit(self, fn, *args):
+        self.submissions += 1
+        future = concurrent.futures.Future()
+        if self.submissions == 1:
+            future.set_exception(RuntimeError("worker died"))
+        elif self.submissions > 2:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        else:
+            future.set_result(fn(*args))
+        return future
+
+
+def test_a_retry_that_cannot_be_submitted_is_a_failure_not_a_crash(small_sweep):
+    with pytest.raises(trapode.SweepError, match="did not finish") as caught:
+        trapode.sweep(**small_sweep, executor=_BrokenOnRetry())
+    assert caught.value.result.completed.sum() == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,12 +24,21 @@ from .errors import ConfigError
 __all__ = ["atomic_write", "check_figure_path", "check_writable", "save_figure"]
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, and setting it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike[str], binary: bool = False) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` for writing; on success it replaces ``path`` in one rename."""
     target = pathlib.Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600): give it the mode of the file it replaces, or of a new file.
+        os.chmod(temporary, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask())
         file: IO[Any] = os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8")
         with file:
             yield file

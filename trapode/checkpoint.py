@@ -74,12 +74,16 @@ class Checkpoint:
         if os.path.isdir(self.path):
             raise ConfigError(f"checkpoint {short_repr(self.path)} is a folder; give a file name.")
         if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
-            with open(self.path, "rb") as file:
-                if file.read(16) != b"SQLite format 3\x00":
-                    raise ConfigError(
-                        f"checkpoint {short_repr(self.path)} is not a trapode checkpoint (not an SQLite file); "
-                        "it was not modified. Give another file name."
-                    )
+            try:
+                with open(self.path, "rb") as file:
+                    header = file.read(16)
+            except OSError as error:
+                raise self._refused("cannot be read", error) from None
+            if header != b"SQLite format 3\x00":
+                raise ConfigError(
+                    f"checkpoint {short_repr(self.path)} is not a trapode checkpoint (not an SQLite file); "
+                    "it was not modified. Give another file name."
+                )
         try:
             self._connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         except sqlite3.Error as error:
@@ -106,7 +110,8 @@ class Checkpoint:
         try:
             yield
         except BaseException:
-            self._connection.execute("ROLLBACK")
+            if self._connection.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                self._connection.execute("ROLLBACK")
             raise
         self._connection.execute("COMMIT")
 

@@ -149,7 +149,10 @@ def _omega_grid(arguments):
             f"--omega-min {low:g} to --omega-max {high:g} in steps of {step:g} is {points:.3g} drives; "
             "at most a million: take a larger --omega-step."
         )
-    return np.arange(low, high + 0.5 * step, step)
+    end = high + 0.5 * step
+    if not np.isfinite(end):
+        raise trapode.ConfigError(f"--omega-max {high:g} and --omega-step {step:g} are beyond floating point.")
+    return np.arange(low, end, step)
 
 
 def _run_sweep(arguments):

@@ -142,10 +142,10 @@ class Monitor:
     ) -> None:
         self._bar.close()
         self._scope.__exit__(kind, error, traceback)
-        if error is None and self._request is not None and self._request.pressed:
-            # Ctrl-C came, but the work ended before it stopped for it: stop what comes next.
-            self._request.heard = False
-            self._request.escalate()
+        if error is None and self._request is not None and self._request.pressed and not self._request.heard:
+            # Ctrl-C came, but the work ended before it read it: stop here rather than lose it.
+            self._request.heard = True
+            raise KeyboardInterrupt
 
     def update(self, done: int) -> None:
         """Count ``done`` more units of work."""

@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import zipfile
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -105,9 +106,10 @@ class SimulationResult:
         ConfigError
             If the folder does not exist or cannot be written.
         """
-        target = check_writable("SimulationResult.save path", path)
+        target = file_path("SimulationResult.save path", path)
         if target.suffix != ".npz":
             target = target.with_name(target.name + ".npz")
+        check_writable("SimulationResult.save path", target)
         with atomic_write(target, binary=True) as file:
             np.savez(
                 file,
@@ -178,40 +180,45 @@ def load_result(path: str | os.PathLike[str]) -> SimulationResult:
         raise ConfigError(f"{shown} is not a trapode result file (not a NumPy .npz archive).") from None
     except OSError as error:
         raise ConfigError(f"cannot read the result file {shown}: {error.strerror or error}.") from None
-    with archive:
-        shape, dtype, info = _header(archive, "format", shown)
-        if shape != () or dtype.kind != "U" or info.file_size > 10_000:
-            raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["format"]) != _FORMAT:
+    try:
+        with archive:
+            shape, dtype, info = _header(archive, "format", shown)
+            if shape != () or dtype.kind != "U" or info.file_size > 10_000:
                 raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
-            shape, dtype, info = _header(archive, "config", shown)
-            if shape != () or dtype.kind != "U" or info.file_size > _MAX_CONFIG_BYTES:
-                raise ConfigError(
-                    f"{shown}: its configuration is not one JSON text of at most {_MAX_CONFIG_BYTES} bytes."
-                )
-            try:
-                record = json.loads(str(data["config"]))
-            except (ValueError, RecursionError) as error:
-                raise ConfigError(f"{shown}: its configuration is not valid JSON ({error}).") from None
-            config = config_from_dict(record, source=shown)
-            n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)
-            shape, dtype, _ = _header(archive, "t", shown)
-            rows = shape[0] if len(shape) == 1 else -1
-            if not 1 <= rows <= most_rows:
-                raise ConfigError(
-                    f"{shown}: t must hold 1 to {most_rows} times for its configuration, got shape {shape}."
-                )
-            expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
-            for name, wanted in expected.items():
-                shape, dtype, _ = _header(archive, name, shown)
-                kind = "b" if name == "trapped" else "f"
-                if shape != wanted or dtype.kind != kind:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["format"]) != _FORMAT:
+                    raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
+                shape, dtype, info = _header(archive, "config", shown)
+                if shape != () or dtype.kind != "U" or info.file_size > _MAX_CONFIG_BYTES:
                     raise ConfigError(
-                        f"{shown}: {name} must have shape {wanted} and {'bool' if kind == 'b' else 'float'} values for "
-                        f"{n} particle(s) and {rows} time(s), got shape {shape} of {dtype}."
+                        f"{shown}: its configuration is not one JSON text of at most {_MAX_CONFIG_BYTES} bytes."
                     )
-            arrays = {name: data[name] for name in expected}
+                try:
+                    record = json.loads(str(data["config"]))
+                except (ValueError, RecursionError) as error:
+                    raise ConfigError(f"{shown}: its configuration is not valid JSON ({error}).") from None
+                config = config_from_dict(record, source=shown)
+                n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)
+                shape, dtype, _ = _header(archive, "t", shown)
+                rows = shape[0] if len(shape) == 1 else -1
+                if not 1 <= rows <= most_rows:
+                    raise ConfigError(
+                        f"{shown}: t must hold 1 to {most_rows} times for its configuration, got shape {shape}."
+                    )
+                expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
+                for name, wanted in expected.items():
+                    shape, dtype, _ = _header(archive, name, shown)
+                    kind = "b" if name == "trapped" else "f"
+                    if shape != wanted or dtype.kind != kind:
+                        raise ConfigError(
+                            f"{shown}: {name} must have shape {wanted} and {'bool' if kind == 'b' else 'float'} "
+                            f"values for {n} particle(s) and {rows} time(s), got shape {shape} of {dtype}."
+                        )
+                arrays = {name: data[name] for name in expected}
+    except ConfigError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:  # a damaged member
+        raise ConfigError(f"{shown} is damaged: {type(error).__name__}: {error}.") from None
     t, escape = arrays["t"], arrays["escape_time"]
     problems = []
     if not (np.isfinite(t).all() and t[0] == 0 and np.all(np.diff(t) > 0) and t[-1] <= config.t_end):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
@@ -104,7 +105,7 @@ class SweepResult:
     completed: np.ndarray
 
     def __post_init__(self) -> None:
-        grid = (np.shape(self.amplitudes)[0], np.shape(self.omegas)[0])
+        grid = (np.size(self.amplitudes), np.size(self.omegas))
         for name, shape in (("trapped", (*grid, len(self.ions))), ("completed", grid)):
             if np.shape(getattr(self, name)) != shape:
                 raise ConfigError(
@@ -407,6 +408,7 @@ def sweep(
                 )
             )
         failures: list[tuple[int, int, BaseException | None]] = []
+        store_errors: list[BaseException] = []
 
         def record(indices: Sequence[tuple[int, ...]], batch: _Batch, outcome: tuple[np.ndarray, np.ndarray]) -> None:
             rows, finite = outcome
@@ -416,8 +418,11 @@ def sweep(
                     completed[ia, iw] = True
                 else:
                     failures.append((ia, iw, FloatingPointError("the state became non-finite")))
-            if store is not None and finite.any():
-                store.record(batch.amplitudes[finite], batch.omegas[finite], rows[finite])
+            if store is not None and finite.any() and not store_errors:
+                try:
+                    store.record(batch.amplitudes[finite], batch.omegas[finite], rows[finite])
+                except (sqlite3.Error, OSError) as error:  # disk full, locked for a minute: keep the runs here
+                    store_errors.append(error)
 
         with Monitor(len(todo), "run", "sweep", progress) as monitor:
             stopped = _run_batches(batches, record, workers, retries, monitor, failures)
@@ -435,7 +440,14 @@ def sweep(
         trapped=trapped,
         completed=completed,
     )
-    kept = " and in the checkpoint" if checkpoint is not None else ""
+    kept = " and in the checkpoint" if checkpoint is not None and not store_errors else ""
+    if store_errors and not stopped:
+        raise SweepError(
+            f"The checkpoint {short_repr(str(checkpoint))} could not be written ({store_errors[0]!r}); "
+            f"the {int(completed.sum())} finished runs are on this exception's `result`.",
+            result,
+            failures,
+        )
     if stopped:
         raise Interrupted(
             f"Sweep interrupted with {int(completed.sum())} of {completed.size} runs finished; they are on this "
@@ -504,6 +516,11 @@ def _run_batches(
         while pending:
             done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             if monitor.stop_requested:
+                for future in done:  # finished runs are kept, even when stopping
+                    indices, batch, _ = pending.pop(future)
+                    finished = future.result() if future.exception() is None else None
+                    if finished is not None:
+                        record(indices, batch, finished)
                 return True
             if not done:
                 # Tasks wait for ever on a cluster without workers: give up after the timeout.
@@ -526,7 +543,11 @@ def _run_batches(
                     record(indices, batch, outcome)
                     monitor.update(len(indices))
                 elif attempt < retries:
-                    pending[executor.submit(run_batch, batch, QUIET, False)] = (indices, batch, attempt + 1)
+                    try:
+                        pending[executor.submit(run_batch, batch, QUIET, False)] = (indices, batch, attempt + 1)
+                    except Exception as refused:  # a pool shut down or broken: these runs fail, the rest stay
+                        failures.extend((ia, iw, refused) for ia, iw in indices)
+                        monitor.update(len(indices))
                 else:
                     failures.extend((ia, iw, error) for ia, iw in indices)
                     monitor.update(len(indices))

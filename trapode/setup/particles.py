@@ -126,7 +126,7 @@ def random_particles(
         Seed or generator; the same seed always gives the same ions.
     q, m : float
         Charge (e) and mass (u) of every ion. Default: the report's Ca⁺
-        (1 e, 40.077 u). Ignored when ``species`` is given.
+        (1 e, 40.077 u). Checked always, used only without ``species``.
     species : str, optional
         A species name (``"40Ca+"``), instead of ``q`` and ``m``.
 
