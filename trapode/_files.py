@@ -21,7 +21,7 @@ from typing import IO, Any
 from ._validate import file_path, short_repr
 from .errors import ConfigError
 
-__all__ = ["atomic_write", "check_figure_path", "check_writable", "save_figure"]
+__all__ = ["atomic_write", "check_figure_path", "check_writable", "save_figure", "write_text"]
 
 
 def _umask() -> int:
@@ -48,6 +48,12 @@ def atomic_write(path: str | os.PathLike[str], binary: bool = False) -> Iterator
     except BaseException:
         pathlib.Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8, atomically (:func:`atomic_write`)."""
+    with atomic_write(path) as file:
+        file.write(text)
 
 
 def check_writable(name: str, path: str | os.PathLike[str]) -> pathlib.Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._files import atomic_write, save_figure
+from ._files import save_figure, write_text
 from .errors import Interrupted
 from .monitor import interruptible
 
@@ -54,11 +54,6 @@ def _save(figure, out, name):
 
     plt.close(figure)
     return paths[0].name
-
-
-def _write_text(path, text):
-    with atomic_write(path) as file:
-        file.write(text)
 
 
 def reproduce(out, quick=False, progress=True, settings=None, constants="codata"):
@@ -174,7 +169,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
             reference: trapode.convergence_study(convergence, reference=reference)
             for reference in ("analytic", "dop853")
         }
-        _write_text(out / "convergence.txt", "\n\n".join(study.table() for study in studies.values()) + "\n")
+        write_text(out / "convergence.txt", "\n\n".join(study.table() for study in studies.values()) + "\n")
         analytic = studies["analytic"]
         for figure, method in ((12, "euler"), (13, "rk4")):
             name = _save(
@@ -202,7 +197,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
         scan = trapode.find_resonances(
             trap, ions, amplitudes, omegas, checkpoint=out / "checkpoints" / "coarse.db", progress=False
         )
-        _write_text(out / "resonances.txt", scan.table() + "\n")
+        write_text(out / "resonances.txt", scan.table() + "\n")
         name = _save(scan.plot().figure, out, "fig14_fraction_trapped")
         named = ", ".join(f"{r.prediction_label} at {r.centre:.3f} (f = {r.amplitude:g})" for r in scan.resonances)
         sections.append(
@@ -282,6 +277,6 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
         ]
         for title, image, sentence in sections:
             lines += [f"## {title}", "", sentence, "", f"![{title}]({image})", ""]
-        _write_text(summary, "\n".join(lines))
+        write_text(summary, "\n".join(lines))
         advance()
     return summary

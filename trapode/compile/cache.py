@@ -27,7 +27,7 @@ from collections.abc import Callable
 from functools import cache
 from types import ModuleType
 
-from .._files import atomic_write
+from .._files import write_text
 
 __all__ = ["ENVIRONMENT_VARIABLE", "cache_dir", "fingerprint", "load"]
 
@@ -120,16 +120,11 @@ def load(kind: str, description: object, build: Callable[[str], str]) -> ModuleT
         path = folder / f"{name}.py"
         if not path.exists():
             folder.mkdir(parents=True, exist_ok=True)
-            _write_text(path, build(key))
+            write_text(path, build(key))
         try:
             module = _import(name, path)
         except SyntaxError:  # a file damaged outside trapode: write it again
-            _write_text(path, build(key))
+            write_text(path, build(key))
             module = _import(name, path)
         _LOADED[name] = module
         return module
-
-
-def _write_text(path: pathlib.Path, text: str) -> None:
-    with atomic_write(path) as file:
-        file.write(text)
