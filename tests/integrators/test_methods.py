@@ -63,3 +63,17 @@ def test_registering_a_non_method_fails():
 def test_builtin_methods_and_orders():
     assert trapode.available_methods()[:3] == ["dop853", "euler", "rk4"]
     assert [METHODS[name].order for name in ("euler", "rk4", "dop853")] == [1, 4, 8]
+
+
+def test_a_method_without_a_monitor_argument_is_refused_when_registered():
+    """Ctrl-C and progress reach a method only through its monitor: one without is refused up front."""
+
+    class Old:
+        name, order = "old-style", 1
+
+        def integrate(self, system, t_end, n_steps, stride, rtol, atol):
+            raise AssertionError("never called")
+
+    with pytest.raises(trapode.ConfigError, match="monitor"):
+        trapode.register_method(Old())
+    assert "old-style" not in trapode.available_methods()

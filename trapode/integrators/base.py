@@ -17,6 +17,7 @@ the arrays of a :class:`~trapode.system.ParticleSystem`.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -240,6 +241,15 @@ def register_method(integrator: Integrator, *, replace: bool = False) -> Integra
         raise ConfigError(
             "register_method needs an object with a non-empty str `name` and an `integrate` method, "
             f"got {short_repr(integrator)}."
+        )
+    try:
+        accepts_monitor = "monitor" in inspect.signature(integrator.integrate).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: let the call say
+        accepts_monitor = True
+    if not accepts_monitor:
+        raise ConfigError(
+            f"register_method: {name!r}.integrate must take a `monitor` argument (count steps with "
+            "monitor.update, stop when monitor.stop_requested: Ctrl-C); see the numerical methods page."
         )
     if name in METHODS and not replace:
         raise ConfigError(f"A method named {name!r} is already registered; pass replace=True to replace it.")
