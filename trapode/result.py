@@ -134,6 +134,12 @@ class SimulationResult:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _read(archive: zipfile.ZipFile, name: str) -> np.ndarray:
+    """The array ``name`` of an open ``.npz`` archive (read once its header has been checked)."""
+    with archive.open(f"{name}.npy") as member:
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
 def _header(archive: zipfile.ZipFile, name: str, path: str) -> tuple[tuple[int, ...], np.dtype, zipfile.ZipInfo]:
     """Shape and dtype of the array ``name`` of an ``.npz`` archive, read from its header alone."""
     try:
@@ -185,36 +191,35 @@ def load_result(path: str | os.PathLike[str]) -> SimulationResult:
             shape, dtype, info = _header(archive, "format", shown)
             if shape != () or dtype.kind != "U" or info.file_size > 10_000:
                 raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
-            with np.load(path, allow_pickle=False) as data:
-                if str(data["format"]) != _FORMAT:
-                    raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
-                shape, dtype, info = _header(archive, "config", shown)
-                if shape != () or dtype.kind != "U" or info.file_size > _MAX_CONFIG_BYTES:
+            if str(_read(archive, "format")) != _FORMAT:
+                raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
+            shape, dtype, info = _header(archive, "config", shown)
+            if shape != () or dtype.kind != "U" or info.file_size > _MAX_CONFIG_BYTES:
+                raise ConfigError(
+                    f"{shown}: its configuration is not one JSON text of at most {_MAX_CONFIG_BYTES} bytes."
+                )
+            try:
+                record = json.loads(str(_read(archive, "config")))
+            except (ValueError, RecursionError) as error:
+                raise ConfigError(f"{shown}: its configuration is not valid JSON ({error}).") from None
+            config = config_from_dict(record, source=shown)
+            n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)
+            shape, dtype, _ = _header(archive, "t", shown)
+            rows = shape[0] if len(shape) == 1 else -1
+            if not 1 <= rows <= most_rows:
+                raise ConfigError(
+                    f"{shown}: t must hold 1 to {most_rows} times for its configuration, got shape {shape}."
+                )
+            expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
+            for name, wanted in expected.items():
+                shape, dtype, _ = _header(archive, name, shown)
+                kind = "b" if name == "trapped" else "f"
+                if shape != wanted or dtype.kind != kind:
                     raise ConfigError(
-                        f"{shown}: its configuration is not one JSON text of at most {_MAX_CONFIG_BYTES} bytes."
+                        f"{shown}: {name} must have shape {wanted} and {'bool' if kind == 'b' else 'float'} "
+                        f"values for {n} particle(s) and {rows} time(s), got shape {shape} of {dtype}."
                     )
-                try:
-                    record = json.loads(str(data["config"]))
-                except (ValueError, RecursionError) as error:
-                    raise ConfigError(f"{shown}: its configuration is not valid JSON ({error}).") from None
-                config = config_from_dict(record, source=shown)
-                n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)
-                shape, dtype, _ = _header(archive, "t", shown)
-                rows = shape[0] if len(shape) == 1 else -1
-                if not 1 <= rows <= most_rows:
-                    raise ConfigError(
-                        f"{shown}: t must hold 1 to {most_rows} times for its configuration, got shape {shape}."
-                    )
-                expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
-                for name, wanted in expected.items():
-                    shape, dtype, _ = _header(archive, name, shown)
-                    kind = "b" if name == "trapped" else "f"
-                    if shape != wanted or dtype.kind != kind:
-                        raise ConfigError(
-                            f"{shown}: {name} must have shape {wanted} and {'bool' if kind == 'b' else 'float'} "
-                            f"values for {n} particle(s) and {rows} time(s), got shape {shape} of {dtype}."
-                        )
-                arrays = {name: data[name] for name in expected}
+            arrays = {name: _read(archive, name) for name in expected}
     except ConfigError:
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:  # a damaged member
