@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import file_path, short_repr
+from ._files import check_writable
+from ._validate import short_repr
 from .errors import ConfigError
 
 __all__ = ["APPLICATION_ID", "Checkpoint"]
@@ -67,12 +68,8 @@ class Checkpoint:
     """
 
     def __init__(self, path: str | os.PathLike[str], settings: dict[str, Any]) -> None:
-        self.path = os.fspath(file_path("checkpoint", path))
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise ConfigError(f"checkpoint {short_repr(self.path)}: the folder {short_repr(folder)} does not exist.")
-        if os.path.isdir(self.path):
-            raise ConfigError(f"checkpoint {short_repr(self.path)} is a folder; give a file name.")
+        # A file that can be written (its folder exists and takes new files: SQLite's journal goes there).
+        self.path = os.fspath(check_writable("checkpoint", path))
         if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
             try:
                 with open(self.path, "rb") as file:
@@ -118,9 +115,9 @@ class Checkpoint:
     def _check_or_create(self, settings: dict[str, Any]) -> None:
         connection = self._connection
         application = connection.execute("PRAGMA application_id").fetchone()[0]
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         objects = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
         if application == 0 and version == 0 and objects == 0:  # a new (empty) file: make it a checkpoint
             connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
@@ -128,28 +125,29 @@ class Checkpoint:
                 connection.execute(statement)
             connection.execute("INSERT INTO settings (id, json) VALUES (1, ?)", (json.dumps(settings),))
             return
-        if application == 0 and self._is_unstamped_trapode_checkpoint(tables):
+        stored = self._stored_settings()  # a read: a foreign database stays as it is
+        if (
+            application == 0
+            and version == 0
+            and tables == set(_TABLES)
+            and stored is not None
+            and stored.get("format") == "trapode-sweep-1"
+        ):
             # Written by trapode before checkpoints carried the application_id: stamp it, and go on.
             connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-            application = APPLICATION_ID
+            application, version = APPLICATION_ID, _SCHEMA_VERSION
         if application != APPLICATION_ID:
             raise ConfigError(
                 f"checkpoint {short_repr(self.path)} is not a trapode checkpoint (an SQLite database of another "
                 "application); it was not modified. Give another file name."
             )
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version != _SCHEMA_VERSION or not set(_TABLES) <= tables:
             raise ConfigError(
                 f"checkpoint {short_repr(self.path)} has format {version} with tables {sorted(tables)}; "
                 f"this trapode reads format {_SCHEMA_VERSION} with tables {sorted(_TABLES)}."
             )
-        row = connection.execute("SELECT json FROM settings WHERE id = 1").fetchone()
-        try:
-            stored = json.loads(row[0]) if row is not None else None
-        except (TypeError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-            stored = None
-        if not isinstance(stored, dict):
+        if stored is None:
             raise ConfigError(f"checkpoint {short_repr(self.path)} has no readable settings; it is damaged.")
         if stored != settings:
             raise ConfigError(
@@ -157,16 +155,14 @@ class Checkpoint:
                 "use another file, or delete it to start again."
             )
 
-    def _is_unstamped_trapode_checkpoint(self, tables: set[str]) -> bool:
-        """Whether the file is a checkpoint of an earlier trapode: exactly its tables, and its settings' format."""
-        if tables != set(_TABLES) or self._connection.execute("PRAGMA user_version").fetchone()[0] != 0:
-            return False
+    def _stored_settings(self) -> dict[str, Any] | None:
+        """The settings the file was made with, or None if it has none that can be read."""
         try:
             row = self._connection.execute("SELECT json FROM settings WHERE id = 1").fetchone()
             stored = json.loads(row[0]) if row is not None else None
-        except (sqlite3.Error, TypeError, ValueError, RecursionError):
-            return False
-        return isinstance(stored, dict) and stored.get("format") == "trapode-sweep-1"
+        except (sqlite3.Error, TypeError, ValueError, RecursionError):  # RecursionError: arrays nested deep
+            return None
+        return stored if isinstance(stored, dict) else None
 
     def finished(self, n_ions: int) -> dict[tuple[float, float], np.ndarray]:
         """All finished runs as ``{(amplitude, omega): trapped}`` with ``trapped`` a bool array of ``n_ions``.

@@ -27,6 +27,7 @@ import threading
 import numpy as np
 
 from ._files import atomic_write, check_figure_path, check_writable, save_figure
+from ._validate import real
 
 __all__ = ["main"]
 
@@ -134,15 +135,11 @@ def _omega_grid(arguments):
     """The ωV grid of --omega-min/max/step, checked before it is built."""
     import trapode
 
-    low, high, step = arguments.omega_min, arguments.omega_max, arguments.omega_step
-    if not all(np.isfinite([low, high, step])):
-        raise trapode.ConfigError(
-            f"--omega-min, --omega-max and --omega-step must be finite, got {low}, {high}, {step}."
-        )
-    if not step > 0:
-        raise trapode.ConfigError(f"--omega-step must be > 0, got {step!r}.")
-    if not 0 < low <= high:
-        raise trapode.ConfigError(f"--omega-min must be > 0 and ≤ --omega-max, got {low!r} and {high!r}.")
+    low = real("--omega-min", arguments.omega_min, "> 0 and finite, in rad/µs", minimum=0.0, strict=True)
+    high = real("--omega-max", arguments.omega_max, "finite, in rad/µs")
+    step = real("--omega-step", arguments.omega_step, "> 0 and finite, in rad/µs", minimum=0.0, strict=True)
+    if low > high:
+        raise trapode.ConfigError(f"--omega-min must be ≤ --omega-max, got {low!r} and {high!r}.")
     points = (high - low) / step + 1
     if points > 1_000_000:
         raise trapode.ConfigError(
@@ -169,8 +166,7 @@ def _run_sweep(arguments):
         check_writable("--output", arguments.output)
     if arguments.plot is not None:
         check_figure_path("--plot", arguments.plot)
-    if not (np.isfinite(arguments.timeout) and arguments.timeout > 0):
-        raise trapode.ConfigError(f"--timeout must be a positive number of seconds, got {arguments.timeout!r}.")
+    real("--timeout", arguments.timeout, "a positive number of seconds", minimum=0.0, strict=True)
     client = _dask_client(arguments.scheduler, arguments.timeout) if arguments.scheduler else None
     options = dict(
         t_end=arguments.t_end,
