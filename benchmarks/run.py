@@ -1,6 +1,6 @@
 """Speed of trapode's compiled kernels, next to plain NumPy, the ideal trap and the report's C++ code.
 
-    python benchmarks/run.py [--repeat N] [--skip-startup] [--skip-sweeps]
+    python benchmarks/run.py [--repeat N] [--skip-startup] [--skip-sweeps] [--skip-scans]
 
 Every figure is the best of several runs of ``trapode.simulate`` after a
 warm-up run (so compilation is excluded), measured in this process next to a
@@ -18,6 +18,11 @@ The sweep figures are the workloads of the resonance experiments: the full
 coarse sweep without interaction, the fine scan with interaction, and one RK4
 step of 10 000 interacting ions (time and peak memory, in a fresh process).
 NumPy is timed on a part of each and scaled.
+
+The scan figures are the workloads of excitations: a quadrupole excitation
+scanned over 200 frequencies (next to the same scan of the undriven trap), and
+the Floquet stability chart of 3 × 1000 drives (next to SciPy's DOP853 on the
+same monodromy matrices, timed on a few and scaled).
 """
 
 import argparse
@@ -186,7 +191,7 @@ def run_sweeps(repeat):
     fine = dict(amplitudes=[0.1, 0.4, 0.7], omegas=np.linspace(2.05, 2.35, 31), interactions=True)
     print(f"{'sweep':<52} {'trapode':>9} {'limit':>7} {'NumPy':>9} {'×NumPy':>7} {'ns/ion-step':>12} {'ns/pair':>8}")
     for label, grid, limit, numpy_steps in (
-        ("full sweep, 3 × 116 drives, 100 ions, no interaction", full, 0.5, 5000),
+        ("full sweep, 3 × 116 drives, 100 ions, no interaction", full, 0.48, 5000),
         ("fine scan, 3 × 31 drives, 100 ions, Coulomb", fine, 15.0, 100),
     ):
         arguments = dict(t_end=500.0, n_steps=5000, progress=False, **grid)
@@ -235,6 +240,66 @@ def run_sweeps(repeat):
     )
 
 
+def run_scans(repeat):
+    from scipy.integrate import solve_ivp
+
+    from trapode.floquet import stability_chart
+
+    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
+    ions = trapode.random_particles(100, trap, seed=2022)
+    quadrupole = trapode.QuadrupoleExcitation(amplitude=1.4e4, omega=2.41, duration=200.0)
+    omegas = np.linspace(2.2, 2.6, 200)
+    print(f"{'scan':<52} {'trapode':>9} {'limit':>7} {'reference':>9} {'ratio':>7} {'ns/ion-step':>12}")
+    driven = trapode.SimulationConfig(
+        trap=dataclasses.replace(trap, excitations=[quadrupole]),
+        particles=ions,
+        t_end=500.0,
+        n_steps=5000,
+        interactions=False,
+    )
+    plain = dataclasses.replace(driven, trap=dataclasses.replace(trap, excitations=[]))
+    scans = {}
+    for name, config, path in (("driven", driven, "excitations[0].omega"), ("plain", plain, "V0")):
+        grid = omegas if name == "driven" else np.full(200, 0.025) + np.arange(200) * 1e-9
+        trapode.scan(dataclasses.replace(config, n_steps=10), {path: grid[:2]}, progress=False)  # compile
+        scans[name] = best_time(functools.partial(trapode.scan, config, {path: grid}, progress=False), repeat)
+    seconds = scans["driven"]
+    print(
+        f"{'quadrupole excitation, 200 ω × 100 ions × 5000 RK4':<52} {seconds:8.2f}s {1.0:6.1f}s "
+        f"{scans['plain']:8.2f}s {seconds / scans['plain']:6.2f}× {seconds / (200 * 100 * 5000) * 1e9:12.2f}  "
+        f"{'ok' if seconds <= 1.0 else 'SLOW'}"
+    )
+    print("  reference: the same scan of the trap without the excitation (ratio: the excitation's cost)")
+
+    ion = trapode.Particle(species="40Ca+")
+    drives = np.linspace(0.2, 3.0, 1000)
+    stability_chart(trap, ion, amplitudes=[0.1], omegas=drives[:2])  # compile
+    seconds = best_time(
+        functools.partial(stability_chart, trap, ion, amplitudes=[0.1, 0.4, 0.7], omegas=drives), repeat
+    )
+    matrix, _ = trapode.linear.linear_system(trap, ion)
+    gradient = matrix[3:, :3].copy()
+
+    def dop853_monodromy(amplitude, omega):
+        def rhs(t, y):
+            a = matrix.copy()
+            a[3:, :3] = gradient * (1 + amplitude * np.cos(omega * t))
+            return (a @ y.reshape(6, 6)).ravel()
+
+        return solve_ivp(rhs, (0, 2 * np.pi / omega), np.eye(6).ravel(), method="DOP853", rtol=1e-10, atol=1e-12)
+
+    sample = drives[::100]
+    start = time.perf_counter()
+    for omega in sample:
+        dop853_monodromy(0.4, omega)
+    reference = (time.perf_counter() - start) / sample.size * 3000
+    print(
+        f"{'Floquet stability chart, 3 × 1000 drives':<52} {seconds:8.2f}s {2.0:6.1f}s {reference:8.1f}s "
+        f"{reference / seconds:6.0f}× {'':>12}  {'ok' if seconds <= 2.0 else 'SLOW'}"
+    )
+    print("  reference: SciPy DOP853 (rtol 1e-10) on the 6 × 6 monodromy, timed on 10 drives and scaled to 3000")
+
+
 LARGE_N_CODE = """
 import time, trapode
 trap = trapode.PenningTrap()
@@ -262,6 +327,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure; the best is kept (default 7)")
     parser.add_argument("--skip-startup", action="store_true", help="skip the fresh-process start-up figures")
     parser.add_argument("--skip-sweeps", action="store_true", help="skip the resonance-sweep workloads")
+    parser.add_argument("--skip-scans", action="store_true", help="skip the excitation-scan and Floquet workloads")
     arguments = parser.parse_args()
     print(f"trapode {trapode.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
     run_speed(arguments.repeat)
@@ -270,6 +336,9 @@ def main():
     if not arguments.skip_sweeps:
         print()
         run_sweeps(arguments.repeat)
+    if not arguments.skip_scans:
+        print()
+        run_scans(arguments.repeat)
     if not arguments.skip_startup:
         print()
         run_startup()

@@ -44,7 +44,7 @@ def main():
 
     ions = trapode.random_particles(n_ions, trap, seed=2022)
     scan = trapode.find_resonances(
-        trap, ions, amplitudes, np.arange(0.2, 2.5 + 1e-9, 0.02), checkpoint=output / "coarse.db", **settings
+        trap, ions, amplitudes, np.arange(0.2, 2.5 + 1e-9, 0.02), checkpoint=output / "coarse.scan.db", **settings
     )
     print(scan.table(), end="\n\n")
     ax = scan.plot()
@@ -60,7 +60,7 @@ def main():
                 amplitudes,
                 fine,
                 interactions=interactions,
-                checkpoint=output / f"fine_{interactions}_{seed}.db",
+                checkpoint=output / f"fine_{interactions}_{seed}.scan.db",
                 **settings,
             )
             for seed in range(2022, 2022 + arguments.seeds)

@@ -317,19 +317,20 @@ def test_another_applications_database_is_refused_and_left_unmodified(tmp_path, 
     assert path.read_bytes() == before
 
 
-def test_a_checkpoint_of_an_earlier_trapode_is_resumed(tmp_path, small_sweep):
-    """Checkpoints written before the application_id was set are trapode's own: resumed, not refused."""
+def test_a_checkpoint_of_trapode_0_2_is_refused_saying_so_and_left_unmodified(tmp_path, small_sweep):
+    """Format 1 kept only a sweep's trapped flags; a scan needs each run's final state."""
     path = tmp_path / "old.sqlite"
-    first = trapode.sweep(**small_sweep, checkpoint=path)
     with sqlite3.connect(path) as db:
-        db.execute("PRAGMA application_id = 0")
-        db.execute("PRAGMA user_version = 0")
+        db.execute(f"PRAGMA application_id = {trapode.checkpoint.APPLICATION_ID}")
+        db.execute("PRAGMA user_version = 1")
+        db.execute("CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)")
+        db.execute("CREATE TABLE runs (amplitude REAL, omega REAL, trapped BLOB, PRIMARY KEY (amplitude, omega))")
+        db.execute("""INSERT INTO settings VALUES (1, '{"format": "trapode-sweep-1"}')""")
     db.close()
-    again = trapode.sweep(**small_sweep, checkpoint=path)
-    np.testing.assert_array_equal(again.trapped, first.trapped)
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA application_id").fetchone()[0] == trapode.checkpoint.APPLICATION_ID
-    db.close()
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match=r"written by trapode 0.2 \(format 1.*Delete it"):
+        trapode.sweep(**small_sweep, checkpoint=path)
+    assert path.read_bytes() == before
 
 
 def test_a_checkpoint_in_a_missing_folder_is_refused_before_the_first_run(tmp_path, small_sweep):

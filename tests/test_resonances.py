@@ -21,11 +21,11 @@ def test_f_0_1_loses_ions_at_2_omega_z_and_omega_plus_minus_omega_minus(report_s
     two_omega_z = 2 * frequencies.omega_z  # 1.3878 rad/µs
     difference = frequencies.omega_plus - frequencies.omega_minus  # 2.1984 rad/µs
     found = {r.prediction_label: r for r in report_scan.resonances}
-    assert set(found) == {"2ωz", "ω+ − ω−"}
-    assert found["2ωz"].prediction == pytest.approx(two_omega_z, rel=1e-12)
-    assert found["ω+ − ω−"].prediction == pytest.approx(difference, rel=1e-12)
-    assert abs(found["2ωz"].centre - two_omega_z) < 0.01 and found["2ωz"].depth <= 0.05
-    assert abs(found["ω+ − ω−"].centre - difference) < 0.01 and found["ω+ − ω−"].depth <= 0.5
+    assert set(found) == {"axial n=1", "radial ω₊ − ω₋"}
+    assert found["axial n=1"].prediction == pytest.approx(two_omega_z, rel=1e-12)
+    assert found["radial ω₊ − ω₋"].prediction == pytest.approx(difference, rel=1e-12)
+    assert abs(found["axial n=1"].centre - two_omega_z) < 0.01 and found["axial n=1"].depth <= 0.05
+    assert abs(found["radial ω₊ − ω₋"].centre - difference) < 0.01 and found["radial ω₊ − ω₋"].depth <= 0.5
     # Refined: both edges bracketed to the tolerance; the dips are narrow.
     assert all(r.resolved and 0 < r.width < 0.1 for r in report_scan.resonances)
     omegas, fractions = report_scan.samples[0.1]
@@ -38,7 +38,7 @@ def test_resonance_table_and_plot(report_scan):
 
     matplotlib.use("Agg")
     table = report_scan.table()
-    assert "2ωz" in table and "ω+ − ω−" in table and "nearest prediction" in table
+    assert "axial n=1" in table and "radial ω₊ − ω₋" in table and "Floquet band" in table
     ax = report_scan.plot()
     assert ax.get_xlabel() == r"drive angular frequency $\omega_V$ (rad/µs)"
     assert ax.get_ylabel() == "fraction of ions trapped after 500 µs"
@@ -129,7 +129,7 @@ def test_command_line_sweep_writes_csv_and_finds_resonances(tmp_path, capsys):
         progress=False,
     )
     assert [float(line.split(",")[1]) for line in lines[1:]] == pytest.approx(expected.fraction_trapped[0])
-    assert "nearest prediction" in capsys.readouterr().out
+    assert "Floquet band" in capsys.readouterr().out
     assert figure.stat().st_size > 0
 
 
@@ -157,7 +157,7 @@ def test_resonance_example_runs_and_reuses_its_checkpoints(tmp_path):
 
     command = [sys.executable, str(EXAMPLES / "resonance_scan.py"), str(tmp_path), "--quick", "--seeds", "2"]
     first = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    assert "nearest prediction" in first and "fig. 16 (with interaction)" in first
+    assert "Floquet band" in first and "fig. 16 (with interaction)" in first
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "fig14_fraction_trapped.png",
         "fig15_fine_scan_without_interaction.png",
@@ -165,3 +165,24 @@ def test_resonance_example_runs_and_reuses_its_checkpoints(tmp_path):
     ]
     # A second run finds every sweep in its checkpoint and prints the same numbers.
     assert subprocess.run(command, capture_output=True, text=True, check=True).stdout == first
+
+
+def test_every_dip_lies_in_a_predicted_floquet_band_and_every_wide_band_is_a_dip(trap):
+    """Without interaction, losses happen where the monodromy matrix predicts growth·T > ln(d/A0), and only there."""
+    ions = trapode.random_particles(40, trap, seed=7)
+    step = 0.02
+    omegas = np.arange(0.3, 2.5 + 1e-9, step)
+    result = trapode.sweep(trap, ions, [0.1, 0.4, 0.7], omegas, t_end=500.0, n_steps=5000, progress=False)
+    chart = trapode.stability_chart(trap, ions[0], [0.1, 0.4, 0.7], np.linspace(0.25, 2.55, 4601))
+    starts = np.sort([np.linalg.norm(ion.r) for ion in ions])
+    for index in range(3):
+        fractions = result.fraction_trapped[index]
+        # Bands for the farthest-out ions (the widest) contain every dip, to a grid step.
+        widest = chart.loss_bands(500.0, starts[-1], amplitude_index=index)
+        for omega in omegas[fractions < 0.5]:
+            assert any(band.left - step <= omega <= band.right + step for band in widest), (index, omega)
+        # Bands for the median ion (half the ions lost at least) wider than a step all show up as dips.
+        for band in chart.loss_bands(500.0, np.median(starts), amplitude_index=index):
+            if band.width > step:
+                inside = (omegas >= band.left) & (omegas <= band.right)
+                assert fractions[inside].min() < 0.5, (index, band)

@@ -16,7 +16,7 @@ import pytest
 
 import trapode
 from trapode import ConfigError, cli
-from trapode.sweep import run_batch
+from trapode.scans import run_batch
 
 SMALL = dict(t_end=40.0, n_steps=400, progress=False)
 
@@ -123,7 +123,7 @@ class FlakyExecutor(concurrent.futures.Executor):
     def submit(self, fn, batch, *args):
         self.submissions += 1
         future = concurrent.futures.Future()
-        omega = float(batch.omegas[0])
+        omega = float(batch.points[0][1])  # (amplitude, ωV) of the batch's first run
         if self.remaining.get(omega, 0) > 0:
             self.remaining[omega] -= 1
             future.set_exception(BrokenProcessPool("worker died"))
@@ -186,7 +186,7 @@ def test_checkpoint_with_other_settings_is_refused(trap, ions, tmp_path):
         trapode.sweep(
             trap, ions, amplitudes=[0.1], omegas=[1.0], checkpoint=path, t_end=40.0, n_steps=500, progress=False
         )
-    with pytest.raises(ConfigError, match=r"other settings \(ions differs\)"):
+    with pytest.raises(ConfigError, match=r"other settings \(particles differs\)"):
         trapode.sweep(trap, ions[:5], amplitudes=[0.1], omegas=[1.0], checkpoint=path, **SMALL)
 
 
@@ -301,18 +301,17 @@ def test_run_batch_is_a_plain_function_of_its_batch(trap, ions):
     import pickle
 
     result = trapode.sweep(trap, ions, [0.7], [1.39], **SMALL)
-    from trapode.sweep import _Batch
+    from trapode.scans import _Batch
     from trapode.system import ParticleSystem
 
-    driven = dataclasses.replace(trap, drive=trapode.Drive(0.0, 1.0))
-    system = ParticleSystem.from_particles(ions, driven, interactions=False)
+    system = ParticleSystem.from_particles(ions, dataclasses.replace(trap, drive=trapode.Drive(0.7, 1.39)), False)
     system.constants  # noqa: B018 - derived values cached on the object must not travel
-    batch = _Batch(system, t_end=40.0, n_steps=400, amplitudes=np.array([0.7]), omegas=np.array([1.39]))
+    batch = _Batch(system, 40.0, 400, "rk4_advance", ((0.7, 1.39),), np.array([system.constants]))
     payload = pickle.dumps(batch)
     assert b"trapode_model_" not in payload  # the compiled module stays behind; the worker loads its own
     for threads in (True, False):
         outcome = run_batch(pickle.loads(payload), threads=threads)
         assert outcome is not None
-        rows, finite = outcome
+        _, _, rows, finite = outcome
         np.testing.assert_array_equal(rows, result.trapped[0])
         assert finite.tolist() == [True]

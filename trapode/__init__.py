@@ -4,10 +4,17 @@ The public namespace is small; everything in it is documented in its module:
 
 - the trap and its fields: :class:`PenningTrap`, :class:`Drive`,
   :class:`Potential`, :class:`MagneticField`, :class:`TrapFrequencies`;
+- excitations: :class:`DipoleExcitation`, :class:`QuadrupoleExcitation`,
+  :class:`VoltageModulation` (``PenningTrap(excitations=...)``) and buffer-gas
+  damping (``SimulationConfig(damping=...)``);
 - particles and runs: :class:`Particle`, :func:`random_particles`,
   :class:`SimulationConfig`, :func:`load_config`;
 - running: :func:`simulate`, :class:`SimulationResult`, :func:`load_result`,
   :func:`right_hand_side`, :func:`available_methods`, :func:`register_method`;
+- scans over any parameter: :func:`scan`, :class:`ScanResult`,
+  :func:`scan_parameters`;
+- Floquet stability of the driven trap: :func:`stability_chart`,
+  :class:`StabilityChart`, :func:`monodromy`;
 - resonance sweeps: :func:`sweep`, :class:`SweepResult`, :func:`find_resonances`,
   :func:`predicted_resonances`;
 - checking: :func:`analytic_solution`, :func:`radial_amplitudes`,
@@ -35,17 +42,22 @@ from .errors import (
     Interrupted,
     NonFiniteStateError,
 )
+from .floquet import Band, StabilityChart, monodromy, stability_chart
 from .integrators import available_methods, register_method
 from .linear import TrapFrequencies
 from .resonances import Resonance, ResonanceScan, find_resonances, predicted_resonances
 from .result import SimulationResult, load_result
+from .scans import ScanError, ScanResult, scan, scan_parameters
 from .setup import (
+    DipoleExcitation,
     Drive,
     MagneticField,
     Particle,
     PenningTrap,
     Potential,
+    QuadrupoleExcitation,
     SimulationConfig,
+    VoltageModulation,
     load_config,
     random_particles,
     report_particle_1,
@@ -56,9 +68,11 @@ from .sweep import SweepError, SweepResult, sweep
 from .system import right_hand_side
 
 __all__ = [
+    "Band",
     "ConfigError",
     "ConfinementWarning",
     "ConvergenceStudy",
+    "DipoleExcitation",
     "Drive",
     "ExpressionError",
     "FieldWarning",
@@ -69,14 +83,19 @@ __all__ = [
     "Particle",
     "PenningTrap",
     "Potential",
+    "QuadrupoleExcitation",
     "RadialAmplitudes",
     "Resonance",
     "ResonanceScan",
+    "ScanError",
+    "ScanResult",
     "SimulationConfig",
     "SimulationResult",
+    "StabilityChart",
     "SweepError",
     "SweepResult",
     "TrapFrequencies",
+    "VoltageModulation",
     "analytic_solution",
     "available_methods",
     "convergence_rate",
@@ -86,6 +105,7 @@ __all__ = [
     "load_config",
     "load_result",
     "max_error",
+    "monodromy",
     "predicted_resonances",
     "radial_amplitudes",
     "random_particles",
@@ -94,7 +114,10 @@ __all__ = [
     "report_particle_1",
     "report_particle_2",
     "right_hand_side",
+    "scan",
+    "scan_parameters",
     "simulate",
+    "stability_chart",
     "sweep",
     "units",
 ]

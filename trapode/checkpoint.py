@@ -1,4 +1,4 @@
-"""Checkpoint files for sweeps: every finished run is kept, so an interrupted sweep resumes.
+"""Checkpoint files for scans and sweeps: every finished run is kept, so an interrupted scan resumes.
 
 A checkpoint is an SQLite database (Python's standard ``sqlite3``). Each batch
 of finished runs is written in one transaction, so a crash, even SIGKILL,
@@ -36,28 +36,30 @@ __all__ = ["APPLICATION_ID", "Checkpoint"]
 #: SQLite's application_id of a trapode checkpoint: "TRPD".
 APPLICATION_ID = 0x54525044
 
-_SCHEMA_VERSION = 1
+# Format 1 (trapode 0.2) kept the trapped flags of sweeps by (amplitude, omega); format 2 keeps any
+# scan's runs by their point, with their final states.
+_SCHEMA_VERSION = 2
 
 _TABLES = {
     "settings": "CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
-    "runs": (
-        "CREATE TABLE runs (amplitude REAL NOT NULL, omega REAL NOT NULL, trapped BLOB NOT NULL, "
-        "PRIMARY KEY (amplitude, omega))"
-    ),
+    "runs": "CREATE TABLE runs (point TEXT PRIMARY KEY, trapped BLOB NOT NULL, state BLOB NOT NULL)",
 }
 
 
 class Checkpoint:
-    """The finished runs of a sweep, in an SQLite file.
+    """The finished runs of a scan, in an SQLite file.
+
+    Each run is stored under its point (the values of the scanned parameters,
+    as exact JSON text), with its trapped flags and its final state.
 
     Parameters
     ----------
     path : str or path-like
         The file; created if missing (its folder must exist).
     settings : dict
-        Plain data describing everything but the drive grid (trap, ions,
-        duration, steps, interactions). A file made with other settings is
-        refused with a :class:`~trapode.ConfigError` naming what differs.
+        Plain data describing everything but the grid (the configuration and
+        the scanned paths). A file made with other settings is refused with a
+        :class:`~trapode.ConfigError` naming what differs.
 
     Raises
     ------
@@ -126,17 +128,12 @@ class Checkpoint:
             connection.execute("INSERT INTO settings (id, json) VALUES (1, ?)", (json.dumps(settings),))
             return
         stored = self._stored_settings()  # a read: a foreign database stays as it is
-        if (
-            application == 0
-            and version == 0
-            and tables == set(_TABLES)
-            and stored is not None
-            and stored.get("format") == "trapode-sweep-1"
-        ):
-            # Written by trapode before checkpoints carried the application_id: stamp it, and go on.
-            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-            application, version = APPLICATION_ID, _SCHEMA_VERSION
+        if stored is not None and stored.get("format") == "trapode-sweep-1" and version in (0, 1):
+            raise ConfigError(
+                f"checkpoint {short_repr(self.path)} was written by trapode 0.2 (format 1: a sweep's trapped flags "
+                "only); this trapode keeps each run's final state (format 2). Delete it, or give another file name, "
+                "to start again; it was not modified."
+            )
         if application != APPLICATION_ID:
             raise ConfigError(
                 f"checkpoint {short_repr(self.path)} is not a trapode checkpoint (an SQLite database of another "
@@ -164,47 +161,62 @@ class Checkpoint:
             return None
         return stored if isinstance(stored, dict) else None
 
-    def finished(self, n_ions: int) -> dict[tuple[float, float], np.ndarray]:
-        """All finished runs as ``{(amplitude, omega): trapped}`` with ``trapped`` a bool array of ``n_ions``.
+    def finished(
+        self, n_particles: int, n_paths: int
+    ) -> dict[tuple[float, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """All finished runs as ``{point: (trapped, positions, velocities)}``.
+
+        ``point`` is the tuple of the ``n_paths`` scanned values; ``trapped``
+        is a bool array of ``n_particles``, positions and velocities (3, N).
 
         Raises
         ------
         ConfigError
-            If a stored run is not one of ``n_ions`` flags at a finite drive (the file is damaged).
+            If a stored run is not that, at a finite point (the file is damaged).
         """
         try:
-            rows = self._connection.execute("SELECT amplitude, omega, trapped FROM runs").fetchall()
+            rows = self._connection.execute("SELECT point, trapped, state FROM runs").fetchall()
         except sqlite3.Error as error:
             raise self._refused("cannot be read", error) from None
         runs = {}
-        for amplitude, omega, blob in rows:
+        for text, flags, state in rows:
+            point = _point(text, n_paths)
             valid = (
-                isinstance(amplitude, float)
-                and isinstance(omega, float)
-                and math.isfinite(amplitude)
-                and math.isfinite(omega)
-                and isinstance(blob, bytes)
-                and len(blob) == n_ions
-                and set(blob) <= {0, 1}
+                point is not None
+                and isinstance(flags, bytes)
+                and len(flags) == n_particles
+                and set(flags) <= {0, 1}
+                and isinstance(state, bytes)
+                and len(state) == 6 * 8 * n_particles
             )
             if not valid:
                 raise ConfigError(
-                    f"checkpoint {short_repr(self.path)} holds a run that is not {n_ions} trapped flags at a "
-                    f"finite drive (f={short_repr(amplitude)}, ωV={short_repr(omega)}); it is damaged."
+                    f"checkpoint {short_repr(self.path)} holds a run that is not {n_particles} trapped flags and "
+                    f"final states at a point of {n_paths} finite values ({short_repr(text)}); it is damaged."
                 )
-            runs[(amplitude, omega)] = np.frombuffer(blob, dtype=np.bool_).copy()
+            assert point is not None
+            positions, velocities = np.frombuffer(state, dtype="<f8").reshape(2, 3, n_particles).copy()
+            runs[point] = (np.frombuffer(flags, dtype=np.bool_).copy(), positions, velocities)
         return runs
 
-    def record(self, amplitudes: Sequence[float], omegas: Sequence[float], trapped: Sequence[np.ndarray]) -> None:
-        """Store a batch of finished runs in one transaction."""
+    def record(
+        self,
+        points: Sequence[Sequence[float]],
+        trapped: Sequence[np.ndarray],
+        positions: Sequence[np.ndarray],
+        velocities: Sequence[np.ndarray],
+    ) -> None:
+        """Store a batch of finished runs in one transaction (positions and velocities (3, N) each)."""
         rows = [
-            (float(a), float(w), np.ascontiguousarray(row, dtype=np.bool_).tobytes())
-            for a, w, row in zip(amplitudes, omegas, trapped, strict=True)
+            (
+                json.dumps([float(value) for value in point]),
+                np.ascontiguousarray(flags, dtype=np.bool_).tobytes(),
+                np.ascontiguousarray([pos, vel], dtype="<f8").tobytes(),
+            )
+            for point, flags, pos, vel in zip(points, trapped, positions, velocities, strict=True)
         ]
         with self._transaction():
-            self._connection.executemany(
-                "INSERT OR REPLACE INTO runs (amplitude, omega, trapped) VALUES (?, ?, ?)", rows
-            )
+            self._connection.executemany("INSERT OR REPLACE INTO runs (point, trapped, state) VALUES (?, ?, ?)", rows)
 
     def close(self) -> None:
         """Close the file."""
@@ -215,6 +227,19 @@ class Checkpoint:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _point(text: object, n_paths: int) -> tuple[float, ...] | None:
+    """A stored point: JSON text of ``n_paths`` finite floats (exact: JSON keeps a float's shortest repr)."""
+    try:
+        values = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(values, list) or len(values) != n_paths:
+        return None
+    if not all(isinstance(value, float) and math.isfinite(value) for value in values):
+        return None
+    return tuple(values)
 
 
 def _difference(stored: dict[str, Any], current: dict[str, Any]) -> str:

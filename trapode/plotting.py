@@ -16,6 +16,7 @@ function                       report figures
 :func:`plot_relative_error`    12, 13: relative error against time
 :func:`plot_error`             the relative error of one result
 :func:`plot_fraction_trapped`  14–16: ions kept against ωV
+:func:`plot_scan`              any scan's observable, with its theory
 =============================  ============================================
 """
 
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
     from mpl_toolkits.mplot3d.axes3d import Axes3D
 
     from .analysis import ConvergenceStudy
+    from .floquet import StabilityChart
     from .resonances import Resonance
     from .result import SimulationResult
+    from .scans import ScanResult
     from .sweep import SweepResult
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "plot_fraction_trapped",
     "plot_phase",
     "plot_relative_error",
+    "plot_scan",
     "plot_xy",
 ]
 
@@ -295,6 +299,7 @@ def plot_fraction_trapped(
     ax: Axes | None = None,
     resonances: Iterable[Resonance] | None = None,
     band: bool = True,
+    chart: StabilityChart | None = None,
 ) -> Axes:
     """Fraction of ions left in the trap against the drive frequency (report figs. 14–16).
 
@@ -311,15 +316,22 @@ def plot_fraction_trapped(
         drawn as labelled dotted lines (see :func:`trapode.find_resonances`).
     band : bool
         Draw the error band when several sweeps are given.
+    chart : StabilityChart, optional
+        Draw the loss bands it predicts (:meth:`StabilityChart.loss_bands`)
+        for the sweep's ``t_end`` and its ions' median initial distance from
+        the centre, as a strip in each amplitude's colour along the bottom.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    from .floquet import StabilityChart
     from .resonances import Resonance
     from .sweep import SweepResult
 
     results = sequence_of("results", results, SweepResult, "trapode.SweepResult", allow_empty=False)
+    if chart is not None:
+        instance("chart", chart, StabilityChart, "a trapode.StabilityChart or None")
     if resonances is not None:
         resonances = sequence_of("resonances", resonances, Resonance, "trapode.Resonance")
     band = flag("band", band)
@@ -337,6 +349,8 @@ def plot_fraction_trapped(
     colours = {
         float(amplitude): line.get_color() for amplitude, line in zip(first.amplitudes, ax.get_lines(), strict=False)
     }
+    if chart is not None:
+        _draw_loss_bands(ax, chart, first, colours)
     predictions = {}
     for resonance in resonances or ():
         predictions[resonance.prediction_label] = resonance.prediction
@@ -354,7 +368,7 @@ def plot_fraction_trapped(
         ax.axvline(omega, color="0.5", lw=0.8, ls=":")
         ax.annotate(
             label,
-            (omega, 0.5),
+            (omega, 0.72),
             xycoords=("data", "axes fraction"),
             rotation=90,
             va="center",
@@ -369,7 +383,115 @@ def plot_fraction_trapped(
     ax.set_title(
         f"{len(first.ions)} ions, {coulomb} Coulomb interaction, {first.n_steps} RK4 steps{seeds}", fontsize="medium"
     )
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylim(-0.06 if chart is not None else -0.02, 1.02)
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def _draw_loss_bands(ax: Axes, chart: StabilityChart, sweep: SweepResult, colours: dict) -> None:
+    """Strips along the bottom where the Floquet chart predicts losses, one row per amplitude."""
+    start = float(np.median([np.linalg.norm(ion.r) for ion in sweep.ions]))
+    start = min(max(start, 1e-9 * chart.trap.d), 0.5 * chart.trap.d)
+    drawn = False
+    for row, amplitude in enumerate(sweep.amplitudes):
+        matches = np.flatnonzero(np.isclose(chart.amplitudes, amplitude, rtol=0, atol=1e-12))
+        if not matches.size:
+            continue
+        for loss in chart.loss_bands(sweep.t_end, start, amplitude_index=int(matches[0])):
+            bottom = 0.005 + 0.012 * row
+            ax.axvspan(
+                loss.left,
+                loss.right,
+                ymin=bottom,
+                ymax=bottom + 0.01,
+                color=colours.get(float(amplitude), "0.3"),
+                alpha=0.8,
+                lw=0,
+                label=None if drawn else f"Floquet loss bands (A0 = {start:.0f} µm)",
+            )
+            drawn = True
+
+
+# The unit of each kind of scanned parameter, by the last part of its path.
+_UNITS = {
+    "omega": "rad/µs",
+    "phase": "rad",
+    "start": "µs",
+    "duration": "µs",
+    "damping": "1/µs",
+    "B0": "T",
+    "V0": "V",
+    "d": "µm",
+    "B2": "T/m²",
+    "tilt": "rad",
+    "tilt_azimuth": "rad",
+}
+_OBSERVED = {
+    "fraction_trapped": "fraction of particles trapped",
+    "radial_energy": "radial energy (eV)",
+}
+
+
+def _path_label(result: ScanResult, path: str) -> str:
+    """A scanned path with its unit: ``excitations[0].omega (rad/µs)``."""
+    name = path.rsplit(".", 1)[-1]
+    unit = _UNITS.get(name, "")
+    if name == "amplitude" and path.startswith("excitations["):
+        excitation = result.config.trap.excitations[int(path[len("excitations[") : path.index("]")])]
+        unit = excitation.amplitude_unit if excitation.kind != "voltage" else ""
+    return f"{path} ({unit})" if unit else path
+
+
+def plot_scan(result: ScanResult, ax: Axes | None = None, theory: bool = True) -> Axes:
+    """A scan's observable against its first parameter, one curve per value of a second one.
+
+    Parameters
+    ----------
+    result : ScanResult
+        A scan over one or two parameters.
+    ax : matplotlib.axes.Axes, optional
+    theory : bool
+        Draw the prediction (:meth:`ScanResult.theory`) as a dashed line where one exists.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .errors import ConfigError
+    from .scans import ScanResult
+
+    instance("result", result, ScanResult, "a trapode.ScanResult")
+    theory = flag("theory", theory)
+    if len(result.paths) > 2:
+        raise ConfigError(f"plot_scan draws scans over one or two parameters; this one has {list(result.paths)}.")
+    ax = _axes(ax)
+    values = np.asarray(result.values, dtype=float)
+    predicted = result.theory() if theory else None
+    x = result.grids[0]
+    radii = result.observe == "radii"
+    # Curves: one per value of the second path (if any), and one per radius (ρ₊, ρ₋, ρz) for radii.
+    second = result.grids[1] if len(result.paths) == 2 else [None]
+    names = [r"$\rho_+$", r"$\rho_-$", r"$\rho_z$"] if radii else [""]
+    for j, value in enumerate(second):
+        for k, name in enumerate(names):
+            index: tuple = (slice(None),) + ((j,) if value is not None else ()) + ((k,) if radii else ())
+            where = f"{result.paths[1]} = {value:g}" if value is not None else ""
+            label = ", ".join(part for part in (name, where) if part) or "simulated"
+            (line,) = ax.plot(x, values[index], marker=".", ms=4, lw=1, label=label)
+            if predicted is not None:
+                single = len(second) * len(names) == 1
+                ax.plot(x, predicted[index], ls="--", lw=1.2, color="k" if single else line.get_color(), zorder=3)
+    if predicted is not None:
+        ax.plot([], [], ls="--", color="k", label="theory (conversion profile)")
+    observed = result.observe if isinstance(result.observe, str) else getattr(result.observe, "__name__", "value")
+    ax.set_xlabel(_path_label(result, result.paths[0]))
+    ax.set_ylabel("final mode radius (µm)" if radii else _OBSERVED.get(observed, observed))
+    config = result.config
+    ax.set_title(
+        f"{config.n_particles} particle(s), {config.t_end:g} µs, {config.n_steps} {config.method} steps",
+        fontsize="medium",
+    )
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return ax

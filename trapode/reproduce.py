@@ -195,7 +195,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
         ions = trapode.random_particles(settings.ions, trap, seed=2022)
         omegas = np.arange(0.2, 2.5 + 1e-9, settings.omega_step)
         scan = trapode.find_resonances(
-            trap, ions, amplitudes, omegas, checkpoint=out / "checkpoints" / "coarse.db", progress=False
+            trap, ions, amplitudes, omegas, checkpoint=out / "checkpoints" / "coarse.scan.db", progress=False
         )
         write_text(out / "resonances.txt", scan.table() + "\n")
         name = _save(scan.plot().figure, out, "fig14_fraction_trapped")
@@ -205,8 +205,9 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
                 "Fig. 14: fraction of ions left against ωV",
                 name,
                 f"{settings.ions} random Ca⁺ ions, 500 µs, 5000 RK4 steps, ωV every "
-                f"{settings.omega_step:g} rad/µs, no interaction. Dips found, refined and named after the "
-                f"nearest predicted frequency (rad/µs): {named}.",
+                f"{settings.omega_step:g} rad/µs, no interaction. Dips found, refined and named by the Floquet "
+                f"band they fall in (the strips along the bottom: the loss bands the monodromy matrix predicts): "
+                f"{named}.",
             )
         )
         advance()
@@ -223,7 +224,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
                     fine,
                     interactions=interactions,
                     progress=False,
-                    checkpoint=out / "checkpoints" / f"fine_{label}_{seed}.db",
+                    checkpoint=out / "checkpoints" / f"fine_{label}_{seed}.scan.db",
                 )
                 for seed in range(2022, 2022 + settings.seeds)
             ]

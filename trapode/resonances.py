@@ -3,7 +3,9 @@
 The report zooms on a resonance by hand. :func:`find_resonances` finds every
 dip of a sweep below a threshold, refines the ωV grid at both edges of each
 dip by bisection until they are known to a tolerance, and names each dip by
-the nearest frequency predicted from the trap's own frequencies.
+the Floquet band it falls in (:mod:`trapode.floquet`): the unstable band of
+the linearised driven trap, named by the mode that grows there (axial n = 1,
+2, …, radial ω₊ − ω₋, …).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from .sweep import SweepResult, _check_grid, _check_settings, sweep
 if TYPE_CHECKING:
     from dask.distributed import Client
     from matplotlib.axes import Axes
+
+    from .floquet import StabilityChart
 
 __all__ = ["Resonance", "ResonanceScan", "find_resonances", "predicted_resonances"]
 
@@ -76,9 +80,11 @@ class Resonance:
     depth : float
         Smallest fraction kept inside the dip.
     prediction_label : str
-        The nearest predicted resonance (see :func:`predicted_resonances`).
+        The Floquet band the dip falls in, by the mode that grows there
+        (``"axial n=2"``, ``"radial ω₊ − ω₋"``; see :class:`trapode.Band`);
+        the nearest of :func:`predicted_resonances` where no band is found.
     prediction : float
-        Its angular frequency in rad/µs.
+        The band's first-order centre in rad/µs (``2ωz/n``, ``ω₊ − ω₋``, …).
     resolved : bool
         False if the dip reaches the end of the scanned range, so that one edge
         is only a bound.
@@ -116,6 +122,8 @@ class ResonanceScan:
         ``samples[amplitude]``: (omegas, fractions) of every run at that
         amplitude, the refinements included, sorted by ωV.
     threshold, tolerance : float
+    chart : StabilityChart or None
+        The Floquet chart that named the dips (every amplitude, the swept range).
     """
 
     resonances: tuple
@@ -123,11 +131,12 @@ class ResonanceScan:
     samples: dict
     threshold: float
     tolerance: float
+    chart: StabilityChart | None = None
 
     def table(self) -> str:
-        """The resonances as aligned text, each next to its nearest prediction."""
+        """The resonances as aligned text, each with its Floquet band and that band's predicted centre."""
         lines = [
-            f"{'f':>5} {'centre':>9} {'width':>8} {'depth':>6}  {'nearest prediction':<20} {'ωV':>8} {'Δ':>8}",
+            f"{'f':>5} {'centre':>9} {'width':>8} {'depth':>6}  {'Floquet band':<20} {'ωV':>8} {'Δ':>8}",
         ]
         for r in self.resonances:
             edge = "" if r.resolved else "  (at the edge of the scan)"
@@ -144,8 +153,13 @@ class ResonanceScan:
         return self.table()
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """The coarse sweep with the resonances marked (see :func:`trapode.plotting.plot_fraction_trapped`)."""
-        return self.coarse.plot(ax=ax, resonances=self.resonances)
+        """The coarse sweep with the resonances and the predicted loss bands marked.
+
+        See :func:`trapode.plotting.plot_fraction_trapped`.
+        """
+        from .plotting import plot_fraction_trapped
+
+        return plot_fraction_trapped(self.coarse, ax=ax, resonances=self.resonances, chart=self.chart)
 
 
 def _dips(omegas: np.ndarray, fractions: np.ndarray, threshold: float) -> list[tuple[int, int]]:
@@ -251,7 +265,7 @@ def find_resonances(
             refined = sweep(trap, ions, [amplitude], sorted(new_omegas), **options)
             samples[amplitude].update(zip(refined.omegas.tolist(), refined.fraction_trapped[0].tolist(), strict=True))
 
-    predictions = predicted_resonances(trap, ions[0])
+    namer = _BandNamer(trap, ions[0], samples, tolerance)
     resonances = []
     ordered: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     for amplitude, points in samples.items():
@@ -266,8 +280,7 @@ def find_resonances(
                 if stop == len(omegas_sorted)
                 else 0.5 * (omegas_sorted[stop - 1] + omegas_sorted[stop])
             )
-            centre = 0.5 * (left + right)
-            label, value = min(predictions, key=lambda item: abs(item[1] - centre))
+            label, value = namer.name(amplitude, float(left), float(right))
             resonances.append(
                 Resonance(
                     amplitude,
@@ -279,4 +292,33 @@ def find_resonances(
                     resolved,
                 )
             )
-    return ResonanceScan(tuple(resonances), coarse, ordered, float(threshold), float(tolerance))
+    return ResonanceScan(tuple(resonances), coarse, ordered, float(threshold), float(tolerance), namer.chart)
+
+
+class _BandNamer:
+    """Names a dip by the Floquet band it falls in, from one stability chart of every amplitude swept."""
+
+    def __init__(self, trap: PenningTrap, particle: Particle, samples: dict, tolerance: float) -> None:
+        from .floquet import stability_chart
+
+        low = min(min(points) for points in samples.values())
+        high = max(max(points) for points in samples.values())
+        # Finer than the edges are known, and at least a few thousand points: narrow tongues are not missed.
+        count = int(min(20000, max(2000, 4 * (high - low) / tolerance)))
+        self.amplitudes = sorted(samples)
+        self.chart = stability_chart(trap, particle, self.amplitudes, np.linspace(low, high, count))
+        self.bands = {a: self.chart.bands(index) for index, a in enumerate(self.chart.amplitudes.tolist())}
+        self.fallback = predicted_resonances(trap, particle)
+
+    def name(self, amplitude: float, left: float, right: float) -> tuple[str, float]:
+        """(label, predicted centre) of the fastest-growing band overlapping [left, right], else the nearest one."""
+        bands = self.bands.get(float(amplitude), ())
+        overlapping = [band for band in bands if band.left <= right and band.right >= left]
+        if overlapping:
+            band = max(overlapping, key=lambda band: band.peak_growth)
+            return band.label, band.prediction
+        centre = 0.5 * (left + right)
+        if bands:
+            band = min(bands, key=lambda band: min(abs(band.left - centre), abs(band.right - centre)))
+            return band.label, band.prediction
+        return min(self.fallback, key=lambda item: abs(item[1] - centre))

@@ -1,46 +1,30 @@
-"""Resonance sweeps: many driven runs of the same ions, one per (amplitude, ωV).
+"""Resonance sweeps: the report's experiment, one RK4 run of the same ions per drive (amplitude, ωV).
 
-Every run uses RK4 on all the ions for ``t_end`` and records which ions are
-still inside the trap (``|r| < d``). Runs are batched into the compiled
-kernel that spreads them over numba's threads
-(:func:`trapode.integrators.runs.final_states`, compiled for RK4), each run's
-drive passed by name as parameter values; batches can also go to any
-``concurrent.futures.Executor`` or a Dask cluster. A run's result never
-depends on the batching or the number of workers.
-
-A sweep fails safe: ions that would collide are refused before any work, a
-run whose state becomes non-finite is reported (never counted as a loss),
-Ctrl-C stops within a fraction of a second keeping every finished run (on the
-exception and in the checkpoint), a retry on Dask really runs the task again,
-and a Dask scheduler without workers gives up after ``timeout`` seconds.
+A sweep is the special case of :func:`trapode.scan` over the paths
+``"drive.amplitude"`` and ``"drive.omega"`` of the report's drive, recording
+which ions stay inside the trap (``|r| < d``): everything a scan does
+(batching on all cores, checkpoints, executors and Dask, progress, retries,
+results independent of the batching, failing safe) a sweep does too.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import count, flag, instance, real, sequence_of, short_repr
-from .budget import check_duration, seconds_at_least
-from .checkpoint import Checkpoint
-from .compile.templates import instance_name
+from ._validate import count, flag, instance, real, sequence_of
 from .errors import ConfigError, Interrupted
-from .forces.total import COULOMB_SERIAL
-from .monitor import QUIET, Monitor, Progress
-from .setup.config import reject_coincident
-from .setup.io import trap_to_dict
+from .scans import ScanError, ScanResult, scan, scan_grid
+from .setup.config import SimulationConfig
 from .setup.particles import Particle
 from .setup.trap import Drive, PenningTrap
-from .system import ParticleSystem, model_constants
 
 if TYPE_CHECKING:
     from dask.distributed import Client
@@ -130,17 +114,7 @@ class SweepResult:
 
 
 def _check_grid(name: str, values: ArrayLike, positive: bool) -> np.ndarray:
-    try:
-        grid = np.atleast_1d(np.asarray(values))
-    except (ValueError, TypeError):
-        raise ConfigError(f"{name} must be a sequence of numbers, got {short_repr(values)}.") from None
-    if grid.size and grid.dtype.kind not in "iuf":  # text is never parsed as numbers
-        raise ConfigError(f"{name} must be a sequence of numbers, got {short_repr(values)}.")
-    grid = grid.astype(np.float64)
-    if grid.ndim != 1 or grid.size == 0:
-        raise ConfigError(f"{name} must be a non-empty 1-D sequence of numbers, got {values!r}.")
-    if not np.all(np.isfinite(grid)):
-        raise ConfigError(f"{name} must be finite, got {grid.tolist()}.")
+    grid = scan_grid(name, values)
     bad = grid[grid <= 0] if positive else grid[grid < 0]
     if bad.size:
         expected = "> 0 (angular frequencies in rad/µs)" if positive else "≥ 0 (relative amplitudes)"
@@ -157,113 +131,6 @@ def _check_settings(
     ions = sequence_of("ions", ions, Particle, "trapode.Particle", allow_empty=False)
     t_end = real("t_end", t_end, "a positive finite duration in µs", minimum=0.0, strict=True)
     return ions, t_end, count("n_steps", n_steps)
-
-
-def _settings_record(
-    trap: PenningTrap, ions: Sequence[Particle], t_end: float, n_steps: int, interactions: bool
-) -> dict[str, Any]:
-    """Everything that makes a run, but its drive: the identity of a checkpoint."""
-    return {
-        "format": "trapode-sweep-1",
-        "method": "rk4",
-        "trap": trap_to_dict(trap),
-        "ions": [[ion.q, ion.m, *ion.r, *ion.v] for ion in ions],
-        "t_end": float(t_end),
-        "n_steps": int(n_steps),
-        "interactions": bool(interactions),
-    }
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """One batch of runs: plain arrays, picklable, so that it can go to another process or machine."""
-
-    system: ParticleSystem
-    t_end: float
-    n_steps: int
-    amplitudes: np.ndarray
-    omegas: np.ndarray
-
-
-def run_batch(batch: _Batch, monitor: Progress = QUIET, threads: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
-    """Compute one batch of runs where it is sent.
-
-    Returns ``trapped`` (runs, ions) and ``finite`` (runs,): who is inside the
-    trap at the end, and whether the run's final state is finite. The runs
-    advance in chunks of about a tenth of a second; None if ``monitor`` asked
-    to stop between two of them (Ctrl-C). ``threads`` spreads the runs over
-    numba's threads; workers run them on one thread each (they are already
-    many, and GNU OpenMP, numba's threads on Linux, cannot run in a process
-    forked from one that used it, as a ``ProcessPoolExecutor``'s are).
-    """
-    from numba import get_num_threads
-
-    system = batch.system
-    model = system.model
-    values = system.trap.parameter_values()
-    rows = np.array(
-        [
-            model_constants(model, {**values, "drive.amplitude": amplitude, "drive.omega": omega})
-            for amplitude, omega in zip(batch.amplitudes, batch.omegas, strict=True)
-        ]
-    )
-    runs, n = rows.shape[0], system.n_particles
-    pos = np.repeat(system.positions[np.newaxis], runs, axis=0)
-    vel = np.repeat(system.velocities[np.newaxis], runs, axis=0)
-    kernel = getattr(model, instance_name("final_states", "rk4_advance") + ("" if threads else "__serial"))
-    # The runs are spread over the threads, so each run sums its Coulomb forces on one.
-    coulomb = min(system.coulomb, COULOMB_SERIAL)
-    h = batch.t_end / batch.n_steps
-    chunk = system.chunk_steps(runs_per_thread=-(-runs // get_num_threads()) if threads else runs)
-    for first in range(0, batch.n_steps, chunk):
-        last = min(first + chunk, batch.n_steps)
-        kernel(first, last, h, system.charge, system.q_over_m, rows, coulomb, system.coulomb_constant, pos, vel)
-        if last < batch.n_steps and monitor.stop_requested:
-            return None
-    finite = np.empty(runs, dtype=np.bool_)
-    trapped = np.empty((runs, n), dtype=np.bool_)
-    model.run_verdicts(pos, vel, rows, finite, trapped)
-    return trapped, finite
-
-
-class _Workers:
-    """Where batches run: this process, a concurrent.futures executor, or a Dask client's workers."""
-
-    def __init__(self, executor: Any, timeout: float) -> None:
-        self.timeout = timeout
-        self.client = executor if hasattr(executor, "get_executor") else None  # a dask.distributed.Client
-        if self.client is not None:
-            # pure=False: every submission is a new task, so that a retry really runs again (a pure task
-            # with the same arguments would hand back the same failed future).
-            self.executor: Executor | None = self.client.get_executor(pure=False)
-        elif executor is None or callable(getattr(executor, "submit", None)):
-            self.executor = executor
-        else:
-            raise ConfigError(
-                "executor must be None, a concurrent.futures.Executor or a dask.distributed.Client, "
-                f"got {short_repr(executor)}."
-            )
-
-    def wait_for_one(self) -> None:
-        """With a Dask client, wait until it has a worker; TimeoutError after ``timeout`` seconds."""
-        if self.client is None:
-            return
-        try:
-            self.client.wait_for_workers(1, timeout=self.timeout)
-        except Exception as error:  # distributed raises its own TimeoutError, or an OSError if the scheduler left
-            raise TimeoutError(
-                f"The Dask scheduler {short_repr(getattr(self.client, 'scheduler', None))} has had no worker for "
-                f"{self.timeout:g} s ({type(error).__name__}): start workers (dask worker ADDRESS), or raise timeout."
-            ) from None
-
-    def idle(self) -> bool:
-        """Whether a Dask client has no worker left (its tasks would wait for ever)."""
-        if self.client is None:
-            return False
-        try:
-            return not self.client.scheduler_info().get("workers")
-        except Exception:
-            return True
 
 
 def sweep(
@@ -352,206 +219,49 @@ def sweep(
     """
     ions, t_end, n_steps = _check_settings(trap, ions, t_end, n_steps)
     interactions = flag("interactions", interactions)
-    progress = flag("progress", progress)
     amplitude_grid = _check_grid("amplitudes", amplitudes, positive=False)
     omega_grid = _check_grid("omegas", omegas, positive=True)
-    retries = count("retries", retries, minimum=0)
-    timeout = real("timeout", timeout, "a positive number of seconds", minimum=0.0, strict=True)
-    workers = _Workers(executor, timeout)
-    if batch_size is None and workers.executor is not None:
-        batch_size = 1
-    elif batch_size is None:
-        from numba import get_num_threads
-
-        batch_size = get_num_threads()
-    batch_size = count("batch_size", batch_size)
-    if interactions and len(ions) > 1:
-        reject_coincident("ions", [ion.r for ion in ions])
-    check_duration(
-        seconds_at_least(n_steps, len(ions), interactions),
-        f"Each run of {len(ions)} ion(s) over n_steps = {n_steps} steps",
-        "use fewer steps or ions",
-    )
-    static_trap = dataclasses.replace(trap, drive=None)
-    # The runs' model has the drive; each run sets its amplitude and frequency by name.
-    system = ParticleSystem.from_particles(ions, dataclasses.replace(trap, drive=Drive(0.0, 1.0)), interactions)
-    interactions = system.interactions  # off for a single ion, as in simulate()
-
-    shape = (amplitude_grid.size, omega_grid.size)
-    trapped = np.zeros((*shape, len(ions)), dtype=np.bool_)
-    completed = np.zeros(shape, dtype=np.bool_)
-    store: Checkpoint | None = None
-    if checkpoint is not None:
-        store = Checkpoint(checkpoint, _settings_record(static_trap, ions, t_end, n_steps, interactions))
-    try:
-        if store is not None:
-            finished = store.finished(len(ions))
-            for (ia, iw), _ in np.ndenumerate(completed):
-                row = finished.get((float(amplitude_grid[ia]), float(omega_grid[iw])))
-                if row is not None:
-                    trapped[ia, iw] = row
-                    completed[ia, iw] = True
-        todo = [index for index, done in np.ndenumerate(completed) if not done]
-        batches = []
-        for start in range(0, len(todo), batch_size):
-            indices = todo[start : start + batch_size]
-            batches.append(
-                (
-                    indices,
-                    _Batch(
-                        system,
-                        t_end,
-                        n_steps,
-                        amplitudes=np.array([amplitude_grid[ia] for ia, _ in indices]),
-                        omegas=np.array([omega_grid[iw] for _, iw in indices]),
-                    ),
-                )
-            )
-        failures: list[tuple[int, int, BaseException | None]] = []
-        store_errors: list[BaseException] = []
-
-        def record(indices: Sequence[tuple[int, ...]], batch: _Batch, outcome: tuple[np.ndarray, np.ndarray]) -> None:
-            rows, finite = outcome
-            for (ia, iw), row, ok in zip(indices, rows, finite, strict=True):
-                if ok:
-                    trapped[ia, iw] = row
-                    completed[ia, iw] = True
-                else:
-                    failures.append((ia, iw, FloatingPointError("the state became non-finite")))
-            if store is not None and finite.any() and not store_errors:
-                try:
-                    store.record(batch.amplitudes[finite], batch.omegas[finite], rows[finite])
-                except (sqlite3.Error, OSError) as error:  # disk full, locked for a minute: keep the runs here
-                    store_errors.append(error)
-
-        with Monitor(len(todo), "run", "sweep", progress) as monitor:
-            stopped = _run_batches(batches, record, workers, retries, monitor, failures)
-    finally:
-        if store is not None:
-            store.close()
-    result = SweepResult(
-        trap=static_trap,
-        ions=ions,
-        amplitudes=amplitude_grid,
-        omegas=omega_grid,
+    # The runs' trap has the drive; each run sets its amplitude and frequency by path.
+    config = SimulationConfig(
+        trap=dataclasses.replace(trap, drive=Drive(0.0, 1.0)),
+        particles=ions,
         t_end=t_end,
         n_steps=n_steps,
+        method="rk4",
         interactions=interactions,
-        trapped=trapped,
-        completed=completed,
+        save_every="final",
     )
-    kept = " and in the checkpoint" if checkpoint is not None and not store_errors else ""
-    if store_errors and not stopped:
-        raise SweepError(
-            f"The checkpoint {short_repr(str(checkpoint))} could not be written ({store_errors[0]!r}); "
-            f"the {int(completed.sum())} finished runs are on this exception's `result`.",
-            result,
-            failures,
-        )
-    if stopped:
-        raise Interrupted(
-            f"Sweep interrupted with {int(completed.sum())} of {completed.size} runs finished; they are on this "
-            f"exception's `result`{kept}.",
-            result=result,
-        )
-    if failures:
-        failures.sort(key=lambda failure: failure[:2])
-        shown = ", ".join(f"(f={amplitude_grid[ia]:g}, ωV={omega_grid[iw]:g})" for ia, iw, _ in failures[:5])
-        nonfinite = sum(isinstance(error, FloatingPointError) for _, _, error in failures)
-        timed_out = sum(isinstance(error, TimeoutError) for _, _, error in failures)
-        raised = len(failures) - nonfinite - timed_out
-        why = [f"{raised} failed {retries + 1} time(s)"] if raised else []
-        if nonfinite:
-            why.append(
-                f"{nonfinite} became non-finite (ions that collide, or a step too long for the motion: "
-                "try more n_steps)"
-            )
-        if timed_out:
-            why.append(f"{timed_out} had no Dask worker left for {timeout:g} s")
-        raise SweepError(
-            f"{len(failures)} run(s) did not finish: {shown}{', ...' if len(failures) > 5 else ''}; "
-            f"{'; '.join(why)}; first error: {failures[0][2]!r}. They are not counted as losses; the other runs "
-            f"are in this exception's `result`{kept}.",
-            result,
-            failures,
-        )
-    return result
-
-
-def _run_batches(
-    batches: Sequence[tuple[Sequence[tuple[int, ...]], _Batch]],
-    record: Callable[[Sequence[tuple[int, ...]], _Batch, tuple[np.ndarray, np.ndarray]], None],
-    workers: _Workers,
-    retries: int,
-    monitor: Monitor,
-    failures: list[tuple[int, int, BaseException | None]],
-) -> bool:
-    """Run every batch, here or on the workers, retrying failures into ``failures``; True if stopped by Ctrl-C."""
-    if workers.executor is None:
-        for indices, batch in batches:
-            outcome: tuple[np.ndarray, np.ndarray] | None = None
-            error: BaseException | None = None
-            for _ in range(retries + 1):
-                try:
-                    outcome = run_batch(batch, monitor)
-                    break
-                except Exception as caught:
-                    error = caught
-            if monitor.stop_requested:
-                if outcome is not None:
-                    record(indices, batch, outcome)
-                return True
-            if outcome is None:
-                failures.extend((ia, iw, error) for ia, iw in indices)
-            else:
-                record(indices, batch, outcome)
-            monitor.update(len(indices))
-        return False
-    executor = workers.executor
-    workers.wait_for_one()
-    # On the workers, one thread per run (see run_batch).
-    pending = {executor.submit(run_batch, batch, QUIET, False): (indices, batch, 0) for indices, batch in batches}
-    idle_since: float | None = None
     try:
-        while pending:
-            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            if monitor.stop_requested:
-                for future in done:  # finished runs are kept, even when stopping
-                    indices, batch, _ = pending.pop(future)
-                    finished = future.result() if future.exception() is None else None
-                    if finished is not None:
-                        record(indices, batch, finished)
-                return True
-            if not done:
-                # Tasks wait for ever on a cluster without workers: give up after the timeout.
-                if workers.idle():
-                    idle_since = idle_since if idle_since is not None else time.monotonic()
-                    if time.monotonic() - idle_since > workers.timeout:
-                        error = TimeoutError(f"no Dask worker for {workers.timeout:g} s")
-                        for indices, _, _ in pending.values():
-                            failures.extend((ia, iw, error) for ia, iw in indices)
-                        return False
-                else:
-                    idle_since = None
-                continue
-            for future in done:
-                indices, batch, attempt = pending.pop(future)
-                error = future.exception()
-                if error is None:
-                    outcome = future.result()
-                    assert outcome is not None  # run_batch stops early only for a monitor, and it has none there
-                    record(indices, batch, outcome)
-                    monitor.update(len(indices))
-                elif attempt < retries:
-                    try:
-                        pending[executor.submit(run_batch, batch, QUIET, False)] = (indices, batch, attempt + 1)
-                    except Exception as refused:  # a pool shut down or broken: these runs fail, the rest stay
-                        failures.extend((ia, iw, refused) for ia, iw in indices)
-                        monitor.update(len(indices))
-                else:
-                    failures.extend((ia, iw, error) for ia, iw in indices)
-                    monitor.update(len(indices))
-        return False
-    finally:
-        for future in pending:
-            future.cancel()
+        scanned = scan(
+            config,
+            {"drive.amplitude": amplitude_grid, "drive.omega": omega_grid},
+            checkpoint=checkpoint,
+            executor=executor,
+            progress=progress,
+            batch_size=batch_size,
+            retries=retries,
+            timeout=timeout,
+            _description="sweep",
+        )
+    except ScanError as error:
+        failures = [(ia, iw, cause) for (ia, iw), cause in error.failures]
+        raise SweepError(str(error), _as_sweep(trap, error.result), failures) from None
+    except Interrupted as interrupted:
+        message = str(interrupted).replace("Scan interrupted", "Sweep interrupted", 1)
+        raise Interrupted(message, result=_as_sweep(trap, interrupted.result)) from None
+    return _as_sweep(trap, scanned)
+
+
+def _as_sweep(trap: PenningTrap, scanned: ScanResult) -> SweepResult:
+    config = scanned.config
+    return SweepResult(
+        trap=dataclasses.replace(trap, drive=None),
+        ions=config.particles,
+        amplitudes=scanned.grids[0],
+        omegas=scanned.grids[1],
+        t_end=config.t_end,
+        n_steps=config.n_steps,
+        interactions=config.interactions and len(config.particles) > 1,
+        trapped=scanned.trapped,
+        completed=scanned.completed,
+    )

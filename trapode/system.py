@@ -56,6 +56,8 @@ class ParticleSystem:
         In e and u.
     interactions : bool
         Whether the Coulomb force between particles is on (never for one particle).
+    damping : float
+        Damping rate γ of a buffer gas in 1/µs; 0 compiles the model without drag.
     """
 
     trap: Any
@@ -64,15 +66,18 @@ class ParticleSystem:
     charge: np.ndarray
     mass: np.ndarray
     interactions: bool
+    damping: float = 0.0
 
     @classmethod
     def from_config(cls, config: SimulationConfig) -> ParticleSystem:
         """Build the arrays of a :class:`~trapode.SimulationConfig`."""
-        return cls.from_particles(config.particles, config.trap, config.interactions)
+        return cls.from_particles(config.particles, config.trap, config.interactions, config.damping)
 
     @classmethod
-    def from_particles(cls, particles: Sequence[Particle], trap: PenningTrap, interactions: bool) -> ParticleSystem:
-        """Build the arrays for ``particles`` in ``trap`` (a :class:`~trapode.PenningTrap`)."""
+    def from_particles(
+        cls, particles: Sequence[Particle], trap: PenningTrap, interactions: bool, damping: float = 0.0
+    ) -> ParticleSystem:
+        """Build the arrays for ``particles`` in ``trap`` (a :class:`~trapode.PenningTrap`), with drag γ ``damping``."""
         return cls(
             trap=trap,
             positions=np.ascontiguousarray(np.array([p.r for p in particles], dtype=np.float64).T),
@@ -80,6 +85,7 @@ class ParticleSystem:
             charge=np.array([p.q for p in particles], dtype=np.float64),
             mass=np.array([p.m for p in particles], dtype=np.float64),
             interactions=bool(interactions and len(particles) > 1),
+            damping=float(damping),
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -91,12 +97,16 @@ class ParticleSystem:
     @property
     def model(self) -> ModuleType:
         """The compiled module of the trap's model (loaded once per process)."""
-        return model_module(self.trap)
+        return model_module(self.trap, damped=self.damping != 0)
+
+    def parameter_values(self) -> dict[str, float]:
+        """Every run-time parameter by path: the trap's and the damping rate (``"damping"``)."""
+        return {**self.trap.parameter_values(), "damping": self.damping}
 
     @cached_property
     def constants(self) -> tuple:
         """The run's derived constants ``c``."""
-        return model_constants(self.model, self.trap.parameter_values())
+        return model_constants(self.model, self.parameter_values())
 
     @cached_property
     def q_over_m(self) -> np.ndarray:

@@ -33,16 +33,19 @@ def interactions_module() -> ModuleType:
     return cache.load("interactions", "coulomb", build)
 
 
-def model_module(trap: PenningTrap) -> ModuleType:
-    """The compiled module of ``trap``'s model (see :mod:`trapode.forces.protocol` for what it defines)."""
-    terms = tuple(term.key for term in trap.terms())
+def model_module(trap: PenningTrap, damped: bool = False) -> ModuleType:
+    """The compiled module of ``trap``'s model (see :mod:`trapode.forces.protocol` for what it defines).
+
+    ``damped`` adds a buffer gas's drag ``−γ v`` (parameter ``"damping"``).
+    """
+    terms = tuple(term.key for term in trap.terms()) + ((("damping",),) if damped else ())
     if terms not in _MODELS:
         interactions = interactions_module()
 
         def build(key: str) -> str:
             from .codegen import model_source
 
-            return model_source(trap, key, interactions.__name__)
+            return model_source(trap, key, interactions.__name__, damped)
 
         _MODELS[terms] = cache.load("model", [*terms, interactions.__name__], build)
     return _MODELS[terms]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..setup.excitations import Excitation
 from ..setup.fields import BuiltinTerm, MagneticField, Potential, sympy_form
 
 __all__ = ["COORDINATES", "FieldTerms", "multipole_polynomial", "t", "trap_fields", "x", "y", "z"]
@@ -39,6 +40,19 @@ _DISPLAY = {
 
 #: One µm² in m²: the bottle's B2 is given in T/m².
 _SQUARE_MICROMETRE = sp.Rational(1, 10**12)
+#: One µm in m: a dipole excitation's E0 is given in V/m, a quadrupole's g0 in V/m².
+_MICROMETRE = sp.Rational(1, 10**6)
+#: How an excitation's parameters print in equations: E0_X0, omega_X0, phi_X0, t0_X0, tau_X0, e_x_X0.
+_EXCITATION_DISPLAY = {
+    "amplitude": {"dipole": "E0", "quadrupole": "g0", "voltage": "f"},
+    "omega": "omega",
+    "phase": "phi",
+    "start": "t0",
+    "duration": "tau",
+    "direction[0]": "e_x",
+    "direction[1]": "e_y",
+    "direction[2]": "e_z",
+}
 
 
 def parameter_symbol(path: str) -> sp.Symbol:
@@ -108,14 +122,48 @@ def multipole_polynomial(order: int) -> sp.Expr:
     return polynomial.subs(rho2, x**2 + y**2)
 
 
-def _voltage(terms: FieldTerms, has_drive: bool) -> sp.Expr:
-    """The electrode voltage: ``V0``, or ``V0 (1 + f cos(ωV t))`` with the report's drive."""
+def _excitation_symbols(terms: FieldTerms, index: int, excitation: Excitation) -> dict[str, sp.Symbol]:
+    """The symbols of excitation ``index``'s parameters by name, registered by path (``excitations[0].omega``)."""
+    symbols = {}
+    for name, _ in excitation.parameters:
+        display = _EXCITATION_DISPLAY[name]
+        display = display[excitation.kind] if isinstance(display, dict) else display
+        symbol = sp.Symbol(f"{display}_X{index}", real=True)
+        terms.parameters[f"excitations[{index}].{name}"] = symbol
+        symbols[name] = symbol
+    return symbols
+
+
+def _switched(symbols: dict[str, sp.Symbol]) -> sp.Expr:
+    """``cos(ω t + φ)`` while ``start ≤ t < start + duration``, else 0: an excitation's time dependence."""
+    start, end = symbols["start"], symbols["start"] + symbols["duration"]
+    oscillation = sp.cos(symbols["omega"] * t + symbols["phase"])
+    return sp.Piecewise((oscillation, sp.And(t >= start, t < end)), (0, True))
+
+
+def _voltage(terms: FieldTerms, has_drive: bool, modulations: list[tuple[int, Excitation]]) -> sp.Expr:
+    """The electrode voltage: ``V0`` times ``1 + f cos(ωV t)`` with the report's drive, plus each modulation."""
     v0 = terms.symbol("V0")
-    if not has_drive:
-        return v0
-    amplitude, omega = terms.symbol("drive.amplitude"), terms.symbol("drive.omega")
-    terms.static[amplitude] = 0
-    return v0 * (1 + amplitude * sp.cos(omega * t))
+    factor = sp.Integer(1)
+    if has_drive:
+        amplitude, omega = terms.symbol("drive.amplitude"), terms.symbol("drive.omega")
+        terms.static[amplitude] = 0
+        factor += amplitude * sp.cos(omega * t)
+    for index, modulation in modulations:
+        symbols = _excitation_symbols(terms, index, modulation)
+        terms.static[symbols["amplitude"]] = 0
+        factor += symbols["amplitude"] * _switched(symbols)
+    return v0 * factor
+
+
+def _excitation_potential(terms: FieldTerms, index: int, excitation: Excitation) -> sp.Expr:
+    """Φ in volts of a dipole (``−E0 cos(…) ê·r``) or azimuthal quadrupole (``−(g0/2) cos(…) (x² − y²)``) excitation."""
+    symbols = _excitation_symbols(terms, index, excitation)
+    amplitude = symbols["amplitude"] * _switched(symbols)
+    if excitation.kind == "dipole":
+        direction = [symbols[f"direction[{axis}]"] for axis in range(3)]
+        return -amplitude * _MICROMETRE * (direction[0] * x + direction[1] * y + direction[2] * z)
+    return -amplitude * _MICROMETRE**2 * (x**2 - y**2) / 2
 
 
 def _add_builtin(terms: FieldTerms, term: BuiltinTerm, voltage: sp.Expr) -> None:
@@ -156,7 +204,12 @@ def trap_fields(trap) -> FieldTerms:
     """The fields of a :class:`~trapode.PenningTrap` as symbolic terms, its values left as symbols."""
     terms = FieldTerms()
     trap_terms = trap.terms()
-    voltage = _voltage(terms, any(isinstance(term, BuiltinTerm) and term.kind == "drive" for term in trap_terms))
+    excitations = list(enumerate(term for term in trap_terms if isinstance(term, Excitation)))
+    voltage = _voltage(
+        terms,
+        any(isinstance(term, BuiltinTerm) and term.kind == "drive" for term in trap_terms),
+        [(index, term) for index, term in excitations if term.kind == "voltage"],
+    )
     for term in trap_terms:
         if isinstance(term, BuiltinTerm):
             _add_builtin(terms, term, voltage)
@@ -167,4 +220,7 @@ def trap_fields(trap) -> FieldTerms:
         symbols = _user_symbols(terms, "magnetic_fields", index, magnetic)
         vector = sp.Matrix([sympy_form(component, symbols) for component in magnetic.components])
         terms.magnetic_fields.append((vector, t not in vector.free_symbols))
+    for index, excitation in excitations:
+        if excitation.kind != "voltage":  # a modulation is part of the voltage
+            terms.potentials.append((_excitation_potential(terms, index, excitation), False))
     return terms

@@ -45,6 +45,8 @@ UNIT_SYMBOLS = {
     "constants.tesla": sp.Symbol("tesla", positive=True),
     "constants.coulomb": sp.Symbol("k_e", positive=True),
 }
+#: The damping rate γ (1/µs) of a buffer gas, a run-time parameter of damped models.
+DAMPING_SYMBOL = sp.Symbol("gamma", nonnegative=True)
 #: The per-particle arguments of a compiled acceleration, in order.
 STATE_SYMBOLS = (x, y, z, vx, vy, vz, q_over_m)
 position = sp.Matrix([x, y, z])
@@ -59,19 +61,24 @@ class SymbolicModel:
     ----------
     fields : FieldTerms
         The trap's potential (V) and magnetic field (T) as sums of terms.
+    damped : bool
+        Whether the particles feel a buffer gas's drag ``−m γ v`` (γ is the
+        parameter ``"damping"``, 1/µs).
     """
 
     fields: FieldTerms
+    damped: bool = False
 
     @classmethod
-    def of(cls, trap) -> SymbolicModel:
-        """The model of a :class:`~trapode.PenningTrap` (its values left as symbols)."""
-        return cls(trap_fields(trap))
+    def of(cls, trap, damped: bool = False) -> SymbolicModel:
+        """The model of a :class:`~trapode.PenningTrap` (its values left as symbols), with drag if ``damped``."""
+        return cls(trap_fields(trap), damped)
 
     @property
     def parameters(self) -> dict:
         """Path → symbol of every run-time parameter, the unit factors included."""
-        return {**self.fields.parameters, **UNIT_SYMBOLS}
+        damping = {"damping": DAMPING_SYMBOL} if self.damped else {}
+        return {**self.fields.parameters, **damping, **UNIT_SYMBOLS}
 
     def electric_field(self) -> sp.Matrix:
         """``E = −∇Φ`` in V/µm."""
@@ -83,7 +90,7 @@ class SymbolicModel:
         return volt * self.electric_field(), tesla * self.fields.magnetic_field
 
     def acceleration(self, fields: tuple[sp.Matrix, sp.Matrix] | None = None) -> sp.Matrix:
-        """``(q/m) E + v × ((q/m) B)`` in µm/µs² inside the trap, in :data:`STATE_SYMBOLS` and t.
+        """``(q/m) E + v × ((q/m) B)`` (``− γ v`` if damped) in µm/µs² inside the trap, in :data:`STATE_SYMBOLS` and t.
 
         Written with q/m inside each term, so that the compiled code computes
         products such as ``(q/m) B_z`` once for the components that share them.
@@ -91,7 +98,8 @@ class SymbolicModel:
         default :meth:`internal_fields`.
         """
         electric, magnetic = self.internal_fields() if fields is None else fields
-        return q_over_m * electric + velocity.cross(q_over_m * magnetic)
+        lorentz = q_over_m * electric + velocity.cross(q_over_m * magnetic)
+        return lorentz - DAMPING_SYMBOL * velocity if self.damped else lorentz
 
     def inside(self) -> sp.Basic:
         """The escape rule: a particle is in the trap, and feels its fields, while ``|r| < d``."""
@@ -118,7 +126,7 @@ class SymbolicModel:
         """Whether the motion is exactly linear: a static potential of degree ≤ 2 and a uniform static B."""
         phi = self.fields.potential
         magnetic = self.fields.magnetic_field
-        if t in phi.free_symbols or t in magnetic.free_symbols or self.fields.static:
+        if t in phi.free_symbols or t in magnetic.free_symbols or self.fields.static or self.damped:
             return False
         coordinates = (x, y, z)
         if not phi.is_polynomial(*coordinates) or sp.Poly(phi, *coordinates).total_degree() > 2:

@@ -6,18 +6,22 @@ SymPy except the checks of user field terms.
 """
 
 from .config import SimulationConfig
+from .excitations import DipoleExcitation, QuadrupoleExcitation, VoltageModulation
 from .fields import MagneticField, Potential
 from .io import config_from_dict, config_to_dict, load_config
 from .particles import Particle, random_particles, report_particle_1, report_particle_2
 from .trap import Drive, PenningTrap
 
 __all__ = [
+    "DipoleExcitation",
     "Drive",
     "MagneticField",
     "Particle",
     "PenningTrap",
     "Potential",
+    "QuadrupoleExcitation",
     "SimulationConfig",
+    "VoltageModulation",
     "config_from_dict",
     "config_to_dict",
     "load_config",

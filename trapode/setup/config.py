@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import choice, count, flag, instance, real, sequence_of, short_repr
-from ..errors import ConfigError
+from .._validate import choice, count, flag, instance, real, sequence_of, short_repr, warn_outside_package
+from ..errors import ConfigError, FieldWarning
 from .particles import Particle
 from .trap import PenningTrap
 
@@ -44,6 +44,18 @@ class SimulationConfig:
         Default 1: every step, ``n_steps + 1`` states. ``"final"`` keeps only
         the initial and the final state. Whether a particle left the trap, and
         when, is checked at every step whatever is kept.
+    damping : float
+        Damping rate γ in 1/µs (≥ 0) of a buffer gas: every particle feels the
+        drag force ``−m γ v``. For an ion of mobility K in the gas,
+        ``γ = q / (m K)``; ⁴⁰Ca⁺ in helium at room temperature and 1e-4 mbar has
+        γ ≈ 1e-3 /µs (K ≈ 19.5 cm²/(V s) at 1 bar). The cyclotron radius then
+        decays at γω₊/(ω₊ − ω₋) and the magnetron radius grows at
+        γω₋/(ω₊ − ω₋) (Savard et al., Phys. Lett. A 158, 247 (1991)). Default 0.
+
+    Warns
+    -----
+    FieldWarning
+        For an excitation of the trap that is switched on only after ``t_end``.
     """
 
     trap: PenningTrap
@@ -55,6 +67,7 @@ class SimulationConfig:
     rtol: float = 1e-12
     atol: float = 1e-12
     save_every: int | str = 1
+    damping: float = 0.0
 
     def __post_init__(self) -> None:
         instance("SimulationConfig.trap", self.trap, PenningTrap, "a trapode.PenningTrap")
@@ -81,6 +94,18 @@ class SimulationConfig:
             choice("SimulationConfig.save_every", self.save_every, ("final",))
         else:
             object.__setattr__(self, "save_every", count("SimulationConfig.save_every", self.save_every))
+        object.__setattr__(
+            self,
+            "damping",
+            real("SimulationConfig.damping", self.damping, "a finite damping rate γ ≥ 0 in 1/µs", minimum=0.0),
+        )
+        for index, excitation in enumerate(self.trap.excitations):
+            if excitation.start >= self.t_end:
+                warn_outside_package(
+                    f"trap.excitations[{index}] starts at {excitation.start:g} µs, at or after t_end = "
+                    f"{self.t_end:g} µs: it does nothing in this run.",
+                    FieldWarning,
+                )
         if self.interactions and len(particles) > 1:
             reject_coincident("SimulationConfig.particles", [p.r for p in particles])
 

@@ -7,6 +7,7 @@ A configuration file looks like ``examples/two_particles.toml``::
     method = "rk4"        # "euler", "rk4" or "dop853"
     interactions = true
     save_every = 1        # keep every state ("final": only the initial and final ones)
+    damping = 0.0         # buffer-gas damping rate γ in 1/µs (force −m γ v)
 
     [trap]
     B0 = 1.0              # T
@@ -15,6 +16,15 @@ A configuration file looks like ``examples/two_particles.toml``::
     C4 = 1e-3             # optional imperfections: C4, C6, B2 (T/m²), tilt, tilt_azimuth (rad), ellipticity
     constants = "codata"  # or "report", the report's rounded unit factors
     # drive = { amplitude = 0.1, omega = 1.39 }   # omega in rad/µs
+
+    [[trap.excitations]]  # any number: kind = "dipole" (E0 in V/m), "quadrupole" (g0 in V/m²) or "voltage" (f)
+    kind = "quadrupole"
+    amplitude = 1.4e4
+    omega = 2.4075        # rad/µs
+    phase = 0.0           # rad
+    start = 0.0           # µs
+    duration = 200.0      # µs (leave out: on for ever)
+    # direction = [0.0, 0.0, 1.0]   # a dipole's direction
 
     [[trap.potentials]]   # user terms, as text; any number of them
     expression = "C * V0 / d**4 * z**2 * (x**2 + y**2)"    # volts; x, y, z in µm, t in µs
@@ -44,6 +54,7 @@ from typing import Any, TypeVar
 from .._validate import close_matches, file_path, short_repr
 from ..errors import ConfigError
 from .config import SimulationConfig
+from .excitations import EXCITATION_KINDS, DipoleExcitation, Excitation
 from .expressions import sympy_text
 from .fields import MagneticField, Potential
 from .particles import Particle
@@ -56,9 +67,21 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = ["config_from_dict", "config_to_dict", "load_config", "trap_from_dict", "trap_to_dict"]
 
-_TOP_KEYS = ("trap", "particles", "t_end", "n_steps", "method", "interactions", "rtol", "atol", "save_every")
+_TOP_KEYS = (
+    "trap",
+    "particles",
+    "t_end",
+    "n_steps",
+    "method",
+    "interactions",
+    "rtol",
+    "atol",
+    "save_every",
+    "damping",
+)
 _TRAP_NUMBERS = ("B0", "V0", "d", "C4", "C6", "B2", "tilt", "tilt_azimuth", "ellipticity")
-_TRAP_KEYS = (*_TRAP_NUMBERS, "constants", "drive", "potentials", "magnetic_fields")
+_TRAP_KEYS = (*_TRAP_NUMBERS, "constants", "drive", "potentials", "magnetic_fields", "excitations")
+_EXCITATION_KEYS = ("kind", "amplitude", "omega", "phase", "start", "duration", "direction")
 _DRIVE_KEYS = ("amplitude", "omega")
 _PARTICLE_KEYS = ("species", "q", "m", "r", "v")
 _REQUIRED_TOP = ("trap", "particles", "t_end", "n_steps")
@@ -120,9 +143,30 @@ def trap_from_dict(table: Any, source: str = "configuration", where: str = "trap
         drive = _build(Drive, f"[{where}.drive]", source, **table["drive"])
     potentials = _user_terms(table, "potentials", Potential, "expression", where, source)
     fields = _user_terms(table, "magnetic_fields", MagneticField, "components", where, source)
+    excitations = []
+    for index, entry in enumerate(_array_of_tables(table, "excitations", f"{where}.excitations", source)):
+        place = f"{where}.excitations[{index}]"
+        _check_table(entry, _EXCITATION_KEYS, place, source, required=("kind", "amplitude", "omega"))
+        kind = entry["kind"]
+        if kind not in EXCITATION_KINDS:
+            raise ConfigError(
+                f"{source}: {place}.kind must be one of {', '.join(map(repr, EXCITATION_KINDS))}, "
+                f"got {short_repr(kind)}.{close_matches(str(kind), EXCITATION_KINDS)}"
+            )
+        if "direction" in entry and kind != "dipole":
+            raise ConfigError(f"{source}: {place}: only a dipole excitation has a direction.")
+        values = {key: value for key, value in entry.items() if key != "kind"}
+        excitations.append(_build(EXCITATION_KINDS[kind], place, source, **values))
     settings = {key: table[key] for key in (*_TRAP_NUMBERS, "constants") if key in table}
     return _build(
-        PenningTrap, f"[{where}]", source, drive=drive, potentials=potentials, magnetic_fields=fields, **settings
+        PenningTrap,
+        f"[{where}]",
+        source,
+        drive=drive,
+        potentials=potentials,
+        magnetic_fields=fields,
+        excitations=excitations,
+        **settings,
     )
 
 
@@ -183,7 +227,19 @@ def trap_to_dict(trap: PenningTrap) -> dict:
             }
             for b in trap.magnetic_fields
         ]
+    if trap.excitations:
+        table["excitations"] = [_excitation_to_dict(excitation) for excitation in trap.excitations]
     return table
+
+
+def _excitation_to_dict(excitation: Excitation) -> dict:
+    entry: dict[str, Any] = {"kind": excitation.kind}
+    entry.update({name: value for name, value in excitation.parameters if not name.startswith("direction")})
+    if entry["duration"] == float("inf"):  # TOML has inf, JSON (checkpoint settings) has not: leave it out
+        del entry["duration"]
+    if isinstance(excitation, DipoleExcitation):
+        entry["direction"] = list(excitation.direction)
+    return entry
 
 
 def _particle_to_dict(particle: Particle) -> dict:
@@ -202,6 +258,7 @@ def config_to_dict(config: SimulationConfig) -> dict:
         "atol": config.atol,
         "trap": trap_to_dict(config.trap),
         "save_every": config.save_every,
+        "damping": config.damping,
         "particles": [_particle_to_dict(p) for p in config.particles],
     }
     return data

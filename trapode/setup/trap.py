@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import units
 from .._validate import choice, instance, real, sequence_of
+from .excitations import Excitation
 from .fields import BuiltinTerm, MagneticField, Potential
 
 if TYPE_CHECKING:
@@ -91,6 +92,11 @@ class PenningTrap:
         User terms of the potential (volts).
     magnetic_fields : sequence of MagneticField
         User terms of the magnetic field (tesla).
+    excitations : sequence of Excitation
+        Fields switched on to drive the motion: :class:`~trapode.DipoleExcitation`,
+        :class:`~trapode.QuadrupoleExcitation`, :class:`~trapode.VoltageModulation`,
+        any number at once. Their values are run-time parameters, by path
+        (``"excitations[0].omega"``).
     constants : {"codata", "report"}
         The unit factors (:mod:`trapode.units`): CODATA (default) or the
         report's rounded digits, for digit-for-digit comparison with it.
@@ -116,6 +122,7 @@ class PenningTrap:
     ellipticity: float = field(default=0.0, kw_only=True)
     potentials: tuple = field(default=(), kw_only=True)
     magnetic_fields: tuple = field(default=(), kw_only=True)
+    excitations: tuple = field(default=(), kw_only=True)
     constants: str = field(default="codata", kw_only=True)
 
     def __post_init__(self) -> None:
@@ -153,6 +160,16 @@ class PenningTrap:
             "magnetic_fields",
             sequence_of("PenningTrap.magnetic_fields", self.magnetic_fields, MagneticField, "trapode.MagneticField"),
         )
+        object.__setattr__(
+            self,
+            "excitations",
+            sequence_of(
+                "PenningTrap.excitations",
+                self.excitations,
+                Excitation,
+                "trapode.DipoleExcitation, QuadrupoleExcitation or VoltageModulation",
+            ),
+        )
         choice("PenningTrap.constants", self.constants, units.constant_set_names())
 
     @property
@@ -185,13 +202,13 @@ class PenningTrap:
         terms.append(BuiltinTerm("tilted_field" if self.tilt != 0 else "uniform_field"))
         if self.B2 != 0:
             terms.append(BuiltinTerm("bottle"))
-        return (*terms, *self.potentials, *self.magnetic_fields)
+        return (*terms, *self.potentials, *self.magnetic_fields, *self.excitations)
 
     def parameter_values(self) -> dict[str, float]:
         """Every run-time parameter of this trap by its path, in the user's units.
 
         Paths are attribute names (``"B0"``, ``"C4"``), ``"drive.amplitude"``,
-        ``"potentials[0].C"``, ``"magnetic_fields[1].b"``, and the unit factors
+        ``"potentials[0].C"``, ``"magnetic_fields[1].b"``, ``"excitations[0].omega"``, and the unit factors
         ``"constants.tesla"``, ``"constants.volt"``, ``"constants.coulomb"``.
         """
         values = {
@@ -203,6 +220,8 @@ class PenningTrap:
         for kind, terms in (("potentials", self.potentials), ("magnetic_fields", self.magnetic_fields)):
             for index, term in enumerate(terms):
                 values.update({f"{kind}[{index}].{name}": value for name, value in term.parameters})
+        for index, excitation in enumerate(self.excitations):
+            values.update({f"excitations[{index}].{name}": value for name, value in excitation.parameters})
         factors = self.units
         values.update(
             {
