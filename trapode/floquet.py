@@ -420,7 +420,7 @@ class StabilityChart:
         fastest-growing mode; 0 where the point is stable, up to round-off
         (~1e-13 1/µs).
     multipliers : ndarray of complex, shape (n_amplitudes, n_omegas, 6)
-        The Floquet multipliers λ (eigenvalues of the monodromy matrix), by decreasing |λ|.
+        The Floquet multipliers λ (eigenvalues of the monodromy matrix), by decreasing ``|λ|``.
     mode_shares : ndarray, shape (n_amplitudes, n_omegas, 3)
         How the action of the eigenvector of the largest multiplier divides
         among the static modes ω₊, ωz, ω₋ (each row sums to 1): what names
@@ -577,7 +577,7 @@ def monodromy(
         Drive angular frequency ωV in rad/µs (> 0).
     phase_step : float
         Largest phase ``ω_max h`` of one RK4 step in rad (0 < phase_step ≤ 1),
-        ω_max the larger of ωV and the fastest |eigenvalue| of A(t); at least
+        ω_max the larger of ωV and the fastest ``|eigenvalue|`` of A(t); at least
         16 steps per period are taken.
 
     Returns

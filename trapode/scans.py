@@ -198,11 +198,11 @@ class ScanResult:
         per-run array has the shape ``shape = tuple(len(g) for g in grids)``.
     observe : str or callable
         The observable :attr:`values` holds (see :data:`OBSERVABLES`).
-    positions, velocities : ndarray, shape (*shape, N, 3)
+    positions, velocities : ndarray, shape ``(*shape, N, 3)``
         Final state of every particle of every run, µm and µm/µs.
-    trapped : ndarray of bool, shape (*shape, N)
+    trapped : ndarray of bool, shape ``(*shape, N)``
         Which particles were inside the trap (``|r| < d``) at ``t_end``.
-    completed : ndarray of bool, shape (*shape)
+    completed : ndarray of bool, shape ``shape``
         Which runs finished (all of them unless a :class:`ScanError` or
         :class:`trapode.Interrupted` was raised); NaN marks the others' values.
     """
@@ -233,7 +233,7 @@ class ScanResult:
         return np.where(self.completed, self.trapped.mean(axis=-1), np.nan)
 
     def _frequencies(self) -> np.ndarray:
-        """(ω₊, ω₋, ωz) of every particle at every point, shape (*shape, N, 3), from each point's static trap."""
+        """(ω₊, ω₋, ωz) of every particle at every point, shape ``(*shape, N, 3)``, from each point's static trap."""
         static = {path for path in self.paths if not path.startswith(("excitations[", "drive.")) and path != "damping"}
         particles = self.config.particles
         out = np.empty((*self.shape, len(particles), 3))
@@ -252,7 +252,7 @@ class ScanResult:
 
     @property
     def radii(self) -> np.ndarray:
-        """Final mode radii (ρ₊, ρ₋, ρz) of every particle in µm, shape (*shape, N, 3).
+        """Final mode radii (ρ₊, ρ₋, ρz) of every particle in µm, shape ``(*shape, N, 3)``.
 
         From the final state with PHYSICS.md's formulas for an axisymmetric
         trap with B along z (:func:`trapode.modes.mode_radii`), with each
@@ -265,7 +265,7 @@ class ScanResult:
 
     @property
     def radial_energy(self) -> np.ndarray:
-        """Final energy of each particle's radial orbits, ``½ m (ω₊² ρ₊² + ω₋² ρ₋²)``, in eV, shape (*shape, N).
+        """Final energy of each particle's radial orbits, ``½ m (ω₊² ρ₊² + ω₋² ρ₋²)``, in eV, shape ``(*shape, N)``.
 
         The radial kinetic energy averaged over the orbits, which a
         time-of-flight detector measures through the magnetic moment
@@ -276,7 +276,7 @@ class ScanResult:
 
     @property
     def per_particle(self) -> np.ndarray:
-        """The observable of every particle: shape (*shape, N) or (*shape, N, 3) for ``"radii"``.
+        """The observable of every particle: shape ``(*shape, N)``, or ``(*shape, N, 3)`` for ``"radii"``.
 
         ``"fraction_trapped"`` gives the trapped flags as 0/1; a function
         observable has no per-particle form (ValueError).

@@ -47,8 +47,9 @@ class SimulationConfig:
     damping : float
         Damping rate γ in 1/µs (≥ 0) of a buffer gas: every particle feels the
         drag force ``−m γ v``. For an ion of mobility K in the gas,
-        ``γ = q / (m K)``; ⁴⁰Ca⁺ in helium at room temperature and 1e-4 mbar has
-        γ ≈ 1e-3 /µs (K ≈ 19.5 cm²/(V s) at 1 bar). The cyclotron radius then
+        ``γ = q / (m K)``, with K = K0 (1013 mbar / p)(T / 273 K) from the
+        reduced mobility K0: ⁴⁰Ca⁺ in helium (K0 ≈ 19.5 cm²/(V s)) at room
+        temperature has γ ≈ 1.1e-4 /µs at 1e-4 mbar and 1.1e-3 /µs at 1e-3 mbar. The cyclotron radius then
         decays at γω₊/(ω₊ − ω₋) and the magnetron radius grows at
         γω₋/(ω₊ − ω₋) (Savard et al., Phys. Lett. A 158, 247 (1991)). Default 0.
 
