@@ -223,7 +223,7 @@ def find_resonances(
     >>> scan = trapode.find_resonances(trap, ions, [0.1], [1.3, 1.35, 1.4, 1.45], t_end=200.0, n_steps=2000,
     ...                                tolerance=0.01, progress=False)
     >>> [r.prediction_label for r in scan.resonances]
-    ['2ωz']
+    ['axial n=1']
     """
     ions, t_end, n_steps = _check_settings(trap, ions, t_end, n_steps)
     threshold = real("threshold", threshold, "a fraction in (0, 1]", minimum=0.0, strict=True, maximum=1.0)

@@ -245,7 +245,9 @@ def sweep(
         )
     except ScanError as error:
         failures = [(ia, iw, cause) for (ia, iw), cause in error.failures]
-        raise SweepError(str(error), _as_sweep(trap, error.result), failures) from None
+        # The runs named by the drive's own symbols, as a sweep's user knows them.
+        message = str(error).replace("drive.amplitude=", "f=").replace("drive.omega=", "ωV=")
+        raise SweepError(message, _as_sweep(trap, error.result), failures) from None
     except Interrupted as interrupted:
         message = str(interrupted).replace("Scan interrupted", "Sweep interrupted", 1)
         raise Interrupted(message, result=_as_sweep(trap, interrupted.result)) from None
