@@ -109,7 +109,7 @@ def conversion_prediction(result: ScanResult) -> np.ndarray | None:
     if len(quadrupoles) != 1 or trap.drive is not None or config.damping != 0 or interacting:
         return None
     (which,) = quadrupoles
-    frequencies = result._frequencies()
+    frequencies = result.frequencies
     charge = np.array([particle.q for particle in config.particles])
     mass = np.array([particle.m for particle in config.particles])
     start = mode_radii(

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -232,8 +233,13 @@ class ScanResult:
         """Fraction of the particles inside the trap at t_end, shape ``shape``; NaN for a failed run."""
         return np.where(self.completed, self.trapped.mean(axis=-1), np.nan)
 
-    def _frequencies(self) -> np.ndarray:
-        """(ω₊, ω₋, ωz) of every particle at every point, shape ``(*shape, N, 3)``, from each point's static trap."""
+    @cached_property
+    def frequencies(self) -> np.ndarray:
+        """(ω₊, ω₋, ωz) in rad/µs of every particle at every point, shape ``(*shape, N, 3)``.
+
+        From each point's static trap; computed once (the radii, the energies
+        and the theory all need them).
+        """
         static = {path for path in self.paths if not path.startswith(("excitations[", "drive.")) and path != "damping"}
         particles = self.config.particles
         out = np.empty((*self.shape, len(particles), 3))
@@ -258,7 +264,7 @@ class ScanResult:
         trap with B along z (:func:`trapode.modes.mode_radii`), with each
         point's trap frequencies.
         """
-        frequencies = self._frequencies()
+        frequencies = self.frequencies
         charge = np.array([particle.q for particle in self.config.particles])
         rho = mode_radii(self.positions, self.velocities, frequencies, charge)
         return np.where(self.completed[..., np.newaxis, np.newaxis], rho, np.nan)
@@ -272,7 +278,7 @@ class ScanResult:
         ``μ = E_r / B``.
         """
         mass = np.array([particle.m for particle in self.config.particles])
-        return orbit_energy(self.radii, self._frequencies(), mass)
+        return orbit_energy(self.radii, self.frequencies, mass)
 
     @property
     def per_particle(self) -> np.ndarray:
