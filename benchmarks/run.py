@@ -1,6 +1,6 @@
 """Speed of trapode's compiled kernels, next to plain NumPy, the ideal trap and the report's C++ code.
 
-    python benchmarks/run.py [--repeat N] [--skip-startup] [--skip-sweeps] [--skip-scans]
+    python benchmarks/run.py [--repeat N] [--skip-startup] [--skip-sweeps] [--skip-scans] [--skip-methods]
 
 Every figure is the best of several runs of ``trapode.simulate`` after a
 warm-up run (so compilation is excluded), measured in this process next to a
@@ -300,6 +300,88 @@ def run_scans(repeat):
     print("  reference: SciPy DOP853 (rtol 1e-10) on the 6 × 6 monodromy, timed on 10 drives and scaled to 3000")
 
 
+def run_methods(repeat):
+    """Boris against RK4 per step, splitting's speed, and the compiled adaptive pair against SciPy's DOP853."""
+    from scipy.integrate import solve_ivp
+
+    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
+    ion = trapode.report_particle_1()
+    print(f"{'method':<52} {'trapode':>9} {'limit':>7} {'reference':>9} {'ratio':>7}")
+
+    def one_ion(method, n_steps):
+        config = trapode.SimulationConfig(
+            trap=trap, particles=[ion], t_end=n_steps * 0.01, n_steps=n_steps, method=method, save_every=n_steps
+        )
+        trapode.simulate(dataclasses.replace(config, n_steps=10, t_end=0.1), progress=False)  # compile
+        return best_time(functools.partial(trapode.simulate, config, progress=False), repeat)
+
+    ions = trapode.random_particles(100, trap, seed=2022)
+    cloud = trapode.SimulationConfig(
+        trap=trap, particles=ions, t_end=50.0, n_steps=500, interactions=True, save_every=500, method="rk4"
+    )
+    per_step = {}
+    for method in ("rk4", "boris"):
+        config = dataclasses.replace(cloud, method=method)
+        trapode.simulate(dataclasses.replace(config, n_steps=2, t_end=0.2), progress=False)  # compile
+        per_step[method] = best_time(functools.partial(trapode.simulate, config, progress=False), repeat)
+    ratio = per_step["rk4"] / per_step["boris"]
+    print(
+        f"{'boris, 100 interacting ions, 500 steps':<52} {per_step['boris']:8.3f}s {'':>7} "
+        f"{per_step['rk4']:8.3f}s {ratio:6.2f}×  {'ok' if ratio >= 3 else 'SLOW'} (limit: RK4's time / 3)"
+    )
+    print("  reference: RK4 on the same run (one force evaluation a step against four)")
+
+    seconds = one_ion("splitting", 500_000)
+    rk4 = one_ion("rk4", 500_000)
+    print(
+        f"{'splitting, 500 000 steps of one ion':<52} {seconds:8.3f}s {1.0:6.1f}s {rk4:8.3f}s "
+        f"{seconds / rk4:6.2f}×  {'ok' if seconds <= 1.0 else 'SLOW'}"
+    )
+    print("  reference: RK4, the same steps")
+
+    electron = trapode.Particle(species="electron", r=(0.0, 0.0, 200.0), v=(0.0, 0.0, 0.0))
+    g2 = trapode.PenningTrap(B0=5.36, V0=-10.0, d=3500.0, C4=1e-3)
+    period = 2 * np.pi / g2.frequencies(electron).omega_z
+    config = trapode.SimulationConfig(
+        trap=g2,
+        particles=[electron],
+        t_end=1000.0,
+        n_steps=round(1000.0 / (period / 16)),
+        method="splitting",
+        save_every=1000,
+    )
+    trapode.simulate(dataclasses.replace(config, n_steps=10, t_end=0.01), progress=False)  # compile
+    seconds = best_time(functools.partial(trapode.simulate, config, progress=False), min(repeat, 2))
+    print(
+        f"{'splitting, electron in a g−2 trap, 1 ms, 16 steps/axial period':<52} {seconds:8.2f}s {10.0:6.1f}s "
+        f"{'':>9} {'':>7}  {'ok' if seconds <= 10 else 'SLOW'} ({config.n_steps} steps)"
+    )
+
+    adaptive = trapode.SimulationConfig(
+        trap=trap,
+        particles=ions,
+        t_end=500.0,
+        n_steps=5000,
+        interactions=True,
+        method="adaptive",
+        rtol=1e-7,
+        atol=1e-7,
+        save_every=5000,
+    )
+    trapode.simulate(dataclasses.replace(adaptive, t_end=1.0, n_steps=10), progress=False)  # compile
+    seconds = best_time(functools.partial(trapode.simulate, adaptive, progress=False), min(repeat, 3))
+    rhs, y0 = trapode.right_hand_side(adaptive)
+    rhs(0.0, y0)
+    start = time.perf_counter()
+    solve_ivp(rhs, (0.0, 500.0), y0, method="DOP853", rtol=1e-7, atol=1e-7)
+    reference = time.perf_counter() - start
+    print(
+        f"{'adaptive, 100 interacting ions, 500 µs, rtol 1e-7':<52} {seconds:8.2f}s {3.0:6.1f}s {reference:8.2f}s "
+        f"{reference / seconds:6.2f}×  {'ok' if seconds <= 3.0 else 'SLOW'}"
+    )
+    print("  reference: SciPy's DOP853 at the same tolerances on the same compiled right-hand side")
+
+
 LARGE_N_CODE = """
 import time, trapode
 trap = trapode.PenningTrap()
@@ -328,6 +410,7 @@ def main():
     parser.add_argument("--skip-startup", action="store_true", help="skip the fresh-process start-up figures")
     parser.add_argument("--skip-sweeps", action="store_true", help="skip the resonance-sweep workloads")
     parser.add_argument("--skip-scans", action="store_true", help="skip the excitation-scan and Floquet workloads")
+    parser.add_argument("--skip-methods", action="store_true", help="skip the Boris, splitting and adaptive workloads")
     arguments = parser.parse_args()
     print(f"trapode {trapode.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
     run_speed(arguments.repeat)
@@ -339,6 +422,9 @@ def main():
     if not arguments.skip_scans:
         print()
         run_scans(arguments.repeat)
+    if not arguments.skip_methods:
+        print()
+        run_methods(arguments.repeat)
     if not arguments.skip_startup:
         print()
         run_startup()

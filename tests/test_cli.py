@@ -124,6 +124,7 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
         ("tof_icr.py", "FWHM of the simulated line"),
         ("buffer_gas_centering.py", "theory γ/2"),
         ("dipole_excitation.py", "theory qE0/(2mωz)"),
+        ("electron_g2.py", "first-order theory"),
     ],
 )
 def test_examples_run_as_they_stand(script, expected, tmp_path, examples_dir):

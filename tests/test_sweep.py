@@ -306,7 +306,8 @@ def test_run_batch_is_a_plain_function_of_its_batch(trap, ions):
 
     system = ParticleSystem.from_particles(ions, dataclasses.replace(trap, drive=trapode.Drive(0.7, 1.39)), False)
     system.constants  # noqa: B018 - derived values cached on the object must not travel
-    batch = _Batch(system, 40.0, 400, "rk4_advance", ((0.7, 1.39),), np.array([system.constants]))
+    flow, species = trapode.integrators.METHODS["rk4"].stepper_data(system, 40.0 / 400)
+    batch = _Batch(system, 40.0, 400, "rk4_advance", ((0.7, 1.39),), np.array([system.constants]), flow[None], species)
     payload = pickle.dumps(batch)
     assert b"trapode_model_" not in payload  # the compiled module stays behind; the worker loads its own
     for threads in (True, False):

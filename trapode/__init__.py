@@ -31,9 +31,11 @@ from __future__ import annotations
 __version__ = "0.2.0"
 
 from . import units
+from .accuracy import MethodErrors, method_errors, suggest_steps
 from .analysis import ConvergenceStudy, convergence_rate, convergence_study, max_error, relative_error
 from .analytic import RadialAmplitudes, analytic_solution, radial_amplitudes
 from .errors import (
+    AccuracyWarning,
     ConfigError,
     ConfinementWarning,
     ExpressionError,
@@ -68,6 +70,7 @@ from .sweep import SweepError, SweepResult, sweep
 from .system import right_hand_side
 
 __all__ = [
+    "AccuracyWarning",
     "Band",
     "ConfigError",
     "ConfinementWarning",
@@ -79,6 +82,7 @@ __all__ = [
     "IntegrationError",
     "Interrupted",
     "MagneticField",
+    "MethodErrors",
     "NonFiniteStateError",
     "Particle",
     "PenningTrap",
@@ -105,6 +109,7 @@ __all__ = [
     "load_config",
     "load_result",
     "max_error",
+    "method_errors",
     "monodromy",
     "predicted_resonances",
     "radial_amplitudes",
@@ -118,6 +123,7 @@ __all__ = [
     "scan_parameters",
     "simulate",
     "stability_chart",
+    "suggest_steps",
     "sweep",
     "units",
 ]

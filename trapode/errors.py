@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccuracyWarning",
     "ConfigError",
     "ConfinementWarning",
     "ExpressionError",
@@ -43,6 +44,15 @@ class ExpressionError(ConfigError):
 
 class ConfinementWarning(UserWarning):
     """The trap cannot confine a particle: its linear motion about the centre grows."""
+
+
+class AccuracyWarning(UserWarning):
+    """A run finished, but its numbers may be off: the step is too coarse for what it resolves.
+
+    Raised when a run with interactions and fixed steps does not conserve its
+    energy (close encounters not resolved), or when ``"adaptive"`` had to take
+    steps at its smallest size without meeting its tolerances.
+    """
 
 
 class FieldWarning(UserWarning):

@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from .setup.particles import Particle
     from .setup.trap import PenningTrap
 
-__all__ = ["TrapFrequencies", "confinement_problems", "linear_motion", "linear_system", "trap_frequencies"]
+__all__ = [
+    "TrapFrequencies",
+    "confinement_problems",
+    "exact_flow",
+    "linear_motion",
+    "linear_system",
+    "matrix_of",
+    "trap_frequencies",
+]
 
 # Relative size of a real part of an eigenvalue that still counts as oscillation, not growth.
 _GROWTH_TOLERANCE = 1e-9
@@ -104,8 +112,13 @@ def linear_system(trap: PenningTrap, particle: Particle) -> tuple[np.ndarray, np
 def _linear_system(trap: PenningTrap, charge: float, mass: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`linear_system` for a charge and mass, kept for the trap (which is immutable)."""
     model = model_module(trap)
-    field_at_centre, gradient, magnetic = model.linearization([trap.parameter_values()[p] for p in model.PARAMETERS])
-    q_over_m = charge / mass
+    linearization = model.linearization([trap.parameter_values()[p] for p in model.PARAMETERS])
+    return matrix_of(linearization, charge / mass)
+
+
+def matrix_of(linearization: tuple, q_over_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """``A`` and ``b`` of ``ẏ = A y + b`` from a model's ``linearization(p)`` ``(E0, K, B0)`` and q/m (e/u)."""
+    field_at_centre, gradient, magnetic = linearization
     bx, by, bz = magnetic
     cross = np.array([[0.0, -bz, by], [bz, 0.0, -bx], [-by, bx, 0.0]])
     matrix = np.zeros((6, 6))
@@ -114,6 +127,21 @@ def _linear_system(trap: PenningTrap, charge: float, mass: float) -> tuple[np.nd
     matrix[3:, 3:] = -q_over_m * cross
     offset = np.concatenate([np.zeros(3), q_over_m * np.array(field_at_centre, dtype=float)])
     return matrix, offset
+
+
+def exact_flow(matrix: np.ndarray, offset: np.ndarray, duration: float) -> tuple[np.ndarray, np.ndarray]:
+    """The flow of ``ẏ = A y + b`` over ``duration`` (µs): ``y → Φ y + φ``, by :func:`scipy.linalg.expm`.
+
+    Computed from the augmented 7 × 7 matrix ``[[A, b], [0, 0]]``, whose
+    exponential holds ``Φ = exp(A τ)`` and ``φ = ∫₀^τ exp(A s) b ds``.
+    """
+    from scipy.linalg import expm
+
+    augmented = np.zeros((7, 7))
+    augmented[:6, :6] = matrix
+    augmented[:6, 6] = offset
+    flow = expm(augmented * duration)
+    return flow[:6, :6], flow[:6, 6]
 
 
 def _cyclotron_frequency(matrix: np.ndarray) -> float:

@@ -354,6 +354,8 @@ class _Batch:
     stepper: str
     points: tuple  # each run's values of the scanned parameters, for the record
     rows: np.ndarray  # each run's derived constants
+    flows: np.ndarray  # each run's stepper data (runs, species, L): the splitting's exact flows
+    species: np.ndarray  # each particle's row in them
 
 
 def run_batch(
@@ -385,7 +387,20 @@ def run_batch(
     chunk = system.chunk_steps(runs_per_thread=-(-runs // get_num_threads()) if threads else runs)
     for first in range(0, batch.n_steps, chunk):
         last = min(first + chunk, batch.n_steps)
-        kernel(first, last, h, system.charge, system.q_over_m, rows, coulomb, system.coulomb_constant, pos, vel)
+        kernel(
+            first,
+            last,
+            h,
+            system.charge,
+            system.q_over_m,
+            rows,
+            coulomb,
+            system.coulomb_constant,
+            pos,
+            vel,
+            batch.flows,
+            batch.species,
+        )
         if last < batch.n_steps and monitor.stop_requested:
             return None
     finite = np.empty(runs, dtype=np.bool_)
@@ -446,14 +461,14 @@ class _Progress:
     store_errors: list = dataclasses.field(default_factory=list)
 
 
-def _stepper(config: SimulationConfig) -> str:
+def _stepper(config: SimulationConfig) -> FixedStepIntegrator:
     integrator = get_method(config.method)
     if not isinstance(integrator, FixedStepIntegrator):
         raise ConfigError(
             f"a scan runs a fixed-step method, got method {config.method!r}; use "
             f"{', '.join(repr(name) for name in _fixed_step_methods())}."
         )
-    return integrator.stepper
+    return integrator
 
 
 def _fixed_step_methods() -> list[str]:
@@ -602,6 +617,7 @@ def scan(
         "use fewer steps or particles",
     )
     base = system.parameter_values()
+    h = config.t_end / config.n_steps
     points = list(itertools.product(*(grid.tolist() for grid in grids.values())))
     state = _Progress(
         positions=np.full((*shape, n, 3), np.nan),
@@ -625,11 +641,19 @@ def scan(
         batches = []
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
-            rows = np.array(
-                [model_constants(model, {**base, **dict(zip(paths, point, strict=True))}) for _, point in chunk]
-            )
+            values = [{**base, **dict(zip(paths, point, strict=True))} for _, point in chunk]
+            rows = np.array([model_constants(model, point_values) for point_values in values])
+            data = [stepper.stepper_data(system, h, point, config.rtol, config.atol) for point in values]
+            flows, species = np.array([flow for flow, _ in data]), data[0][1]
             points_of_chunk = tuple(point for _, point in chunk)
-            batches.append((chunk, _Batch(system, config.t_end, config.n_steps, stepper, points_of_chunk, rows)))
+            batches.append(
+                (
+                    chunk,
+                    _Batch(
+                        system, config.t_end, config.n_steps, stepper.stepper, points_of_chunk, rows, flows, species
+                    ),
+                )
+            )
 
         def record(chunk: Sequence[tuple[tuple[int, ...], tuple]], outcome: tuple) -> None:
             positions, velocities, trapped, finite = outcome

@@ -52,7 +52,10 @@ def test_save_stride(trap, particle_1):
 
 def test_unknown_method_lists_valid_ones(trap, particle_1):
     config = SimulationConfig(trap=trap, particles=[particle_1], t_end=1.0, n_steps=10, method="rk5")
-    with pytest.raises(ConfigError, match=r"must be one of 'dop853', 'euler', 'rk4'.*got 'rk5'.*Did you mean 'rk4'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"must be one of 'adaptive', 'boris', .*'rk4', 'splitting', 'splitting4', got 'rk5'.*Did you mean 'rk4'",
+    ):
         trapode.simulate(config)
 
 

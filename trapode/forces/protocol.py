@@ -28,8 +28,11 @@ __all__ = [
     "coulomb_accelerations",
     "coulomb_accelerations_threaded",
     "coulomb_field",
+    "coulomb_potential",
+    "damping_rate",
     "fields",
     "inside",
+    "potential",
     "time_terms",
 ]
 
@@ -53,9 +56,28 @@ def acceleration(x, y, z, v_x, v_y, v_z, q_over_m, c, s):
     _stub("acceleration")
 
 
+def damping_rate(c):
+    """The damping rate γ (1/µs) of a buffer gas's drag ``−γ v``, 0.0 for a model without drag.
+
+    The drag is part of :func:`acceleration`; methods that treat the velocity
+    apart (Boris, the splitting's kicks) take it from here, since :func:`fields` has no drag.
+    """
+    _stub("damping_rate")
+
+
 def fields(x, y, z, c, s):
     """``(E_x, E_y, E_z, B_x, B_y, B_z)`` in internal units per unit charge; zero outside the trap."""
     _stub("fields")
+
+
+def potential(x, y, z, c, s):
+    """The trap's potential per unit charge in internal units (``q`` times it is an energy in u µm²/µs²); 0 outside."""
+    _stub("potential")
+
+
+def coulomb_potential(delta_x, delta_y, delta_z, k_e):
+    """The potential energy of two unit charges at separation Δ (µm), internal units (interactions module)."""
+    _stub("coulomb_potential")
 
 
 def as_constants(row):

@@ -157,13 +157,56 @@ class FixedStepIntegrator:
     stepper: str
     stages: int = 1
 
+    def flow(
+        self,
+        model,
+        values: dict[str, float],
+        species_q_over_m: np.ndarray,
+        h: float,
+        rtol: float = 1e-12,
+        atol: float = 1e-12,
+    ) -> np.ndarray:
+        """Per-species data the stepper needs besides the forces, shape (species, L): none here (L = 0).
+
+        The splitting methods give the exact flows of the trap's linear part
+        (:class:`~trapode.integrators.splitting.SplittingIntegrator`), the
+        adaptive one its tolerances and tableau. ``values`` are the run's
+        parameter values by path, ``species_q_over_m`` the distinct q/m (e/u)
+        of its particles, ``h`` the step (µs).
+        """
+        return np.zeros((species_q_over_m.size, 0))
+
+    def stepper_data(
+        self,
+        system,
+        h: float,
+        values: dict[str, float] | None = None,
+        rtol: float = 1e-12,
+        atol: float = 1e-12,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The stepper's last two arguments for ``system``: :meth:`flow` and each particle's species index."""
+        species_q_over_m, species = np.unique(system.q_over_m, return_inverse=True)
+        values = system.parameter_values() if values is None else values
+        flow = self.flow(system.model, values, species_q_over_m, h, rtol=rtol, atol=atol)
+        return np.ascontiguousarray(flow, dtype=np.float64), species.astype(np.int64)
+
+    def check(self, flow: np.ndarray) -> None:
+        """After a run: warn about what the stepper wrote into ``flow`` (the adaptive method's forced steps)."""
+
     def cost(self, system, t_end: float, n_steps: int, stride: int) -> tuple[float, float]:
         """Bytes of the kept states and a lower bound of the seconds the run takes."""
         kept = rows_written(n_steps, stride) * 6 * system.n_particles * 8
         return kept, seconds_at_least(n_steps, system.n_particles, system.interactions, self.stages)
 
     def integrate(
-        self, system, t_end: float, n_steps: int, stride: int, rtol=None, atol=None, monitor: Progress = QUIET
+        self,
+        system,
+        t_end: float,
+        n_steps: int,
+        stride: int,
+        rtol: float = 1e-12,
+        atol: float = 1e-12,
+        monitor: Progress = QUIET,
     ) -> Trajectory:
         """Integrate ``system`` over ``[0, t_end]`` in ``n_steps`` equal steps, keeping every ``stride``-th state.
 
@@ -178,6 +221,7 @@ class FixedStepIntegrator:
         escape = np.full(system.n_particles, -1, dtype=np.int64)
         pos, vel = system.positions.copy(), system.velocities.copy()
         chunk = system.chunk_steps()
+        flow, species = self.stepper_data(system, h, rtol=rtol, atol=atol)
         first, stopped_at, first_of_chunk = 0, -1, 0
         while first < n_steps and stopped_at < 0:
             first_of_chunk, last = first, min(first + chunk, n_steps)
@@ -198,12 +242,15 @@ class FixedStepIntegrator:
                     r_out,
                     v_out,
                     escape,
+                    flow,
+                    species,
                 )
             )
             monitor.update(last - first)
             first = last
             if stopped_at < 0 and first < n_steps and monitor.stop_requested:
                 return interrupted(system, r_out, v_out, n_steps, stride, escape, pos, vel, first)
+        self.check(flow)
         if stopped_at < 0:
             return finish(system, r_out, v_out, n_steps, stride, escape, pos, -1)
         return finish(

@@ -66,7 +66,23 @@ def rk4_independent_step(step, h, pos, vel, q_over_m, c, escape_step):
 
 @kernel(stepper=True, uses={"COULOMB_OFF": COULOMB_OFF})
 def rk4_advance(
-    first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out, escape_step
+    first,
+    last,
+    h,
+    n_steps,
+    stride,
+    pos,
+    vel,
+    charge,
+    q_over_m,
+    c,
+    coulomb,
+    k_e,
+    r_out,
+    v_out,
+    escape_step,
+    flow,
+    species,
 ):
     """Advance ``pos`` and ``vel`` in place from step ``first`` to step ``last`` by classical RK4.
 

@@ -20,14 +20,36 @@ from ..observers import is_nonfinite, observe
 __all__ = ["advance", "final_states", "observe_samples", "run_verdicts", "trapped_flags"]
 
 
-def advance(first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out, escape_step):
+def advance(
+    first,
+    last,
+    h,
+    n_steps,
+    stride,
+    pos,
+    vel,
+    charge,
+    q_over_m,
+    c,
+    coulomb,
+    k_e,
+    r_out,
+    v_out,
+    escape_step,
+    flow,
+    species,
+):
     """Placeholder for a fixed-step stepper (see :func:`trapode.integrators.euler.euler_advance`)."""
     raise NotImplementedError("advance stands for a stepper in templates instantiated per method.")
 
 
 @kernel(per_stepper="final", parallel=True, serial_twin=True)
-def final_states(first, last, h, charge, q_over_m, constant_rows, coulomb, k_e, pos, vel):
+def final_states(first, last, h, charge, q_over_m, constant_rows, coulomb, k_e, pos, vel, flow_rows, species):
     """Advance the same particles once per row of ``constant_rows`` (P, n_constants), from step ``first`` to ``last``.
+
+    ``flow_rows`` (P, species, L) holds each run's stepper data
+    (:meth:`~trapode.integrators.FixedStepIntegrator.flow`), ``species`` (N,)
+    each particle's row in it.
 
     ``pos`` and ``vel`` (P, 3, N) hold each run's own state and are advanced
     in place, so that a long batch of runs goes in chunks (and stops between
@@ -61,6 +83,8 @@ def final_states(first, last, h, charge, q_over_m, constant_rows, coulomb, k_e, 
             np.empty((0, 3, n)),
             np.empty((0, 3, n)),
             np.empty(0, dtype=np.int64),
+            flow_rows[run].copy(),
+            species.copy(),
         )
         pos[run] = run_pos
         vel[run] = run_vel
