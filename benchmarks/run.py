@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import numpy as np
 
@@ -41,6 +42,10 @@ import trapode
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import numpy_reference
+
+# The report's workload (RK4, h = 0.1 µs, interacting ions) is timed as the report ran it; that it misses close
+# encounters is known (docs/methods.rst) and is not what is measured here.
+warnings.filterwarnings("ignore", category=trapode.AccuracyWarning)
 
 CPP_SECONDS_PER_ION_STEP = 0.33e-6
 CPP_SECONDS_PER_STEP_100_INTERACTING = 2.3e-3

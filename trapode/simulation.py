@@ -136,7 +136,9 @@ def simulate(config: SimulationConfig, *, progress: bool = True) -> SimulationRe
 ENERGY_DRIFT_WARNING = 1e-2
 
 
-def _warn_energy_drift(config: SimulationConfig, integrator, system: ParticleSystem, trajectory: Trajectory) -> None:
+def _warn_energy_drift(
+    config: SimulationConfig, integrator: Integrator, system: ParticleSystem, trajectory: Trajectory
+) -> None:
     """Warn if an interacting fixed-step run in a static trap changed its total energy (close encounters missed).
 
     The change from the first to the last state, relative to the sum of the
