@@ -27,6 +27,7 @@ import numpy as np
 
 from ._validate import instance, real
 from .errors import ConfigError
+from .integrators.boris import boris_velocity
 from .linear import TrapFrequencies, exact_flow, linear_system
 
 __all__ = ["MethodErrors", "method_errors", "step_map", "suggest_steps"]
@@ -69,16 +70,8 @@ class MethodErrors:
 
 
 def _boris_rotation(b: np.ndarray, h: float, exact: bool) -> np.ndarray:
-    """The Cayley rotation of a Boris update as a matrix (its action on the unit vectors)."""
-    t = 0.5 * h * b
-    angle = float(np.linalg.norm(t))
-    if exact and angle > 1e-8:
-        t = t * (math.tan(angle) / angle)
-    s = 2.0 * t / (1.0 + t @ t)
-    columns = []
-    for v in np.eye(3):
-        prime = v + np.cross(v, t)
-        columns.append(v + np.cross(prime, s))
+    """The rotation of a Boris update as a matrix: the stepper's own update, without E, on the unit vectors."""
+    columns = [boris_velocity(*v, 0.0, 0.0, 0.0, *b, h, 1.0, exact) for v in np.eye(3)]
     return np.array(columns).T
 
 

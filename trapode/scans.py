@@ -46,6 +46,7 @@ from .compile.templates import instance_name
 from .errors import ConfigError, Interrupted
 from .forces.total import COULOMB_SERIAL
 from .integrators import FixedStepIntegrator, get_method
+from .integrators.base import species_of
 from .modes import mode_radii, orbit_energy
 from .monitor import QUIET, Monitor, Progress
 from .setup.config import SimulationConfig
@@ -618,6 +619,7 @@ def scan(
     )
     base = system.parameter_values()
     h = config.t_end / config.n_steps
+    distinct, species = species_of(system.q_over_m)  # the same particles at every point
     points = list(itertools.product(*(grid.tolist() for grid in grids.values())))
     state = _Progress(
         positions=np.full((*shape, n, 3), np.nan),
@@ -643,8 +645,9 @@ def scan(
             chunk = todo[start : start + batch_size]
             values = [{**base, **dict(zip(paths, point, strict=True))} for _, point in chunk]
             rows = np.array([model_constants(model, point_values) for point_values in values])
-            data = [stepper.stepper_data(system, h, point, config.rtol, config.atol) for point in values]
-            flows, species = np.array([flow for flow, _ in data]), data[0][1]
+            flows = np.array(
+                [stepper.flow(model, point, distinct, h, rtol=config.rtol, atol=config.atol) for point in values]
+            )
             points_of_chunk = tuple(point for _, point in chunk)
             batches.append(
                 (

@@ -137,6 +137,12 @@ def interrupted(system, r_out, v_out, n_steps, stride, escape, pos, vel, step) -
     return finish(system, r_out, v_out, n_steps, stride, escape, pos, step, "interrupted")._replace(interrupted=True)
 
 
+def species_of(q_over_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct q/m (e/u) of the particles, and each particle's index among them (int64)."""
+    distinct, index = np.unique(q_over_m, return_inverse=True)
+    return distinct, index.astype(np.int64)
+
+
 @dataclass(frozen=True)
 class FixedStepIntegrator:
     """A fixed-step method whose time loop runs in a compiled stepper.
@@ -185,10 +191,10 @@ class FixedStepIntegrator:
         atol: float = 1e-12,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The stepper's last two arguments for ``system``: :meth:`flow` and each particle's species index."""
-        species_q_over_m, species = np.unique(system.q_over_m, return_inverse=True)
+        species_q_over_m, species = species_of(system.q_over_m)
         values = system.parameter_values() if values is None else values
         flow = self.flow(system.model, values, species_q_over_m, h, rtol=rtol, atol=atol)
-        return np.ascontiguousarray(flow, dtype=np.float64), species.astype(np.int64)
+        return np.ascontiguousarray(flow, dtype=np.float64), species
 
     def check(self, flow: np.ndarray) -> None:
         """After a run: warn about what the stepper wrote into ``flow`` (the adaptive method's forced steps)."""
