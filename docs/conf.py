@@ -1,11 +1,12 @@
 """Sphinx configuration for trapode's documentation.
 
-Three pages and a figure are generated at build time, so that they cannot
-drift from the code: the equations (rendered from the SymPy model), the
-command-line reference (from the argument parsers), the gallery (figures made
-by ``trapode reproduce --quick``, or copied from the folder named by the
-environment variable ``TRAPODE_GALLERY``) and the figure of
-``examples/real_trap.py``, made by running it.
+Three pages, two figures and a table are generated at build time, so that
+they cannot drift from the code: the equations (rendered from the SymPy
+model), the command-line reference (from the argument parsers), the gallery
+(figures made by ``trapode reproduce --quick``, or copied from the folder
+named by the environment variable ``TRAPODE_GALLERY``), and the figures of
+``examples/real_trap.py`` and ``examples/long_run.py`` (with its table), made
+by running them.
 """
 
 import contextlib
@@ -140,8 +141,21 @@ def _write_real_trap_figure():
     subprocess.run([sys.executable, str(example), str(GENERATED / "real_trap.png")], check=True, capture_output=True)
 
 
+def _write_long_run():
+    """The figure and table of examples/long_run.py (the long-run comparison), made by running it."""
+    import subprocess
+
+    example = HERE.parent / "examples" / "long_run.py"
+    subprocess.run(
+        [sys.executable, str(example), str(GENERATED / "long_run.png"), str(GENERATED / "long_run.txt")],
+        check=True,
+        capture_output=True,
+    )
+
+
 _write_equations()
 _write_cli_reference()
 _write_gallery()
 _write_real_trap_figure()
+_write_long_run()
 sys.stdout.flush()

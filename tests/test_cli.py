@@ -102,8 +102,10 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
     tiny = ReproductionSettings(ions=6, omega_step=0.5, fine_points=3, seeds=2, trajectory_steps=1000)
     summary = reproduce(tmp_path, progress=False, settings=tiny)
     figures = sorted(path.stem for path in tmp_path.glob("fig*.png"))
-    assert len(figures) == 15 and {int(name[3:].split("_")[0]) for name in figures} == set(range(2, 17))
-    assert len(list(tmp_path.glob("fig*.pdf"))) == 15
+    # figs. 2-16, and fig. 16 a second time, converged
+    assert len(figures) == 16 and {int(name[3:].split("_")[0]) for name in figures} == set(range(2, 17))
+    assert "fig16_fine_scan_with_interaction_converged" in figures
+    assert len(list(tmp_path.glob("fig*.pdf"))) == 16
     text = summary.read_text()
     assert "rate" in text and "Floquet band" in text
     assert all(f"({name}.png)" in text for name in figures)
@@ -125,6 +127,8 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
         ("buffer_gas_centering.py", "theory γ/2"),
         ("dipole_excitation.py", "theory qE0/(2mωz)"),
         ("electron_g2.py", "first-order theory"),
+        ("long_run.py", "left the trap"),
+        ("antiproton.py", "counterclockwise"),
     ],
 )
 def test_examples_run_as_they_stand(script, expected, tmp_path, examples_dir):

@@ -178,3 +178,24 @@ def test_scan_parameters_lists_the_paths(config):
     paths = trapode.scan_parameters(config)
     assert paths["excitations[0].omega"] == 2.41 and paths["damping"] == 0.0 and paths["drive.amplitude"] == 0.2
     assert not any(path.startswith("constants.") or "direction" in path for path in paths)
+
+
+def test_an_adaptive_scan_goes_on_from_its_step_size_across_chunks(trap, monkeypatch):
+    # Chunks of a few steps: each call of the stepper must go on with the step size the last one ended with,
+    # as a single simulation does, so that the steps (and the states, bit for bit) do not depend on the chunks.
+    monkeypatch.setattr(trapode.system, "_CHUNK_WORK", 60.0)
+    adaptive = trapode.SimulationConfig(
+        trap=dataclasses.replace(trap, drive=trapode.Drive(0.0, 1.0)),  # the model of the sweeps' runs
+        particles=trapode.random_particles(6, trap, seed=3),
+        method="adaptive",
+        rtol=1e-8,
+        atol=1e-8,
+        interactions=True,
+        **SMALL,
+    )
+    assert trapode.system.ParticleSystem.from_config(adaptive).chunk_steps() < adaptive.n_steps / 10
+    result = trapode.scan(adaptive, {"drive.amplitude": [0.2]}, progress=False)
+    driven = dataclasses.replace(adaptive.trap, drive=trapode.Drive(0.2, 1.0))
+    run = trapode.simulate(dataclasses.replace(adaptive, trap=driven, save_every="final"), progress=False)
+    np.testing.assert_array_equal(result.positions[0], run.r[-1])
+    np.testing.assert_array_equal(result.velocities[0], run.v[-1])

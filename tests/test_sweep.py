@@ -316,3 +316,20 @@ def test_run_batch_is_a_plain_function_of_its_batch(trap, ions):
         _, _, rows, finite = outcome
         np.testing.assert_array_equal(rows, result.trapped[0])
         assert finite.tolist() == [True]
+
+
+def test_a_sweep_runs_any_compiled_method_and_records_it():
+    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
+    ions = trapode.random_particles(6, trap, seed=4)
+    settings = {"method": "adaptive", "rtol": 1e-9, "atol": 1e-9}
+    result = trapode.sweep(
+        trap, ions, [0.7], [2.17], t_end=60.0, n_steps=60, interactions=True, progress=False, **settings
+    )
+    assert result.method == "adaptive"
+    driven = dataclasses.replace(trap, drive=trapode.Drive(0.7, 2.17))
+    config = trapode.SimulationConfig(
+        trap=driven, particles=ions, t_end=60.0, n_steps=60, interactions=True, save_every="final", **settings
+    )
+    alone = trapode.simulate(config, progress=False)
+    np.testing.assert_array_equal(result.trapped[0, 0], alone.trapped)
+    assert 0 < alone.trapped.sum() < len(ions)  # the drive is resonant: the check sees both outcomes

@@ -9,7 +9,7 @@ The public namespace is small; everything in it is documented in its module:
   damping (``SimulationConfig(damping=...)``);
 - particles and runs: :class:`Particle`, :func:`random_particles`,
   :class:`SimulationConfig`, :func:`load_config`;
-- running: :func:`simulate`, :class:`SimulationResult`, :func:`load_result`,
+- running: :func:`simulate`, :class:`SimulationResult` (with its :class:`Energies`), :func:`load_result`,
   :func:`right_hand_side`, :func:`available_methods`, :func:`register_method`;
 - scans over any parameter: :func:`scan`, :class:`ScanResult`,
   :func:`scan_parameters`;
@@ -34,6 +34,8 @@ from . import units
 from .accuracy import MethodErrors, method_errors, suggest_steps
 from .analysis import ConvergenceStudy, convergence_rate, convergence_study, max_error, relative_error
 from .analytic import RadialAmplitudes, analytic_solution, radial_amplitudes
+from .comparison import LongRunComparison, compare_methods
+from .conserved import Energies, canonical_angular_momentum
 from .errors import (
     AccuracyWarning,
     ConfigError,
@@ -47,6 +49,7 @@ from .errors import (
 from .floquet import Band, StabilityChart, monodromy, stability_chart
 from .integrators import available_methods, register_method
 from .linear import TrapFrequencies
+from .modes import ModeAmplitudes, mode_amplitudes
 from .resonances import Resonance, ResonanceScan, find_resonances, predicted_resonances
 from .result import SimulationResult, load_result
 from .scans import ScanError, ScanResult, scan, scan_parameters
@@ -65,7 +68,9 @@ from .setup import (
     report_particle_1,
     report_particle_2,
 )
+from .shifts import FrequencyShifts, frequency_shifts, invariance_check
 from .simulation import simulate
+from .spectrum import MeasuredFrequencies, Peak, measure_frequencies, plot_spectrum
 from .sweep import SweepError, SweepResult, sweep
 from .system import right_hand_side
 
@@ -77,14 +82,20 @@ __all__ = [
     "ConvergenceStudy",
     "DipoleExcitation",
     "Drive",
+    "Energies",
     "ExpressionError",
     "FieldWarning",
+    "FrequencyShifts",
     "IntegrationError",
     "Interrupted",
+    "LongRunComparison",
     "MagneticField",
+    "MeasuredFrequencies",
     "MethodErrors",
+    "ModeAmplitudes",
     "NonFiniteStateError",
     "Particle",
+    "Peak",
     "PenningTrap",
     "Potential",
     "QuadrupoleExcitation",
@@ -102,15 +113,22 @@ __all__ = [
     "VoltageModulation",
     "analytic_solution",
     "available_methods",
+    "canonical_angular_momentum",
+    "compare_methods",
     "convergence_rate",
     "convergence_study",
     "equations_of_motion",
     "find_resonances",
+    "frequency_shifts",
+    "invariance_check",
     "load_config",
     "load_result",
     "max_error",
+    "measure_frequencies",
     "method_errors",
+    "mode_amplitudes",
     "monodromy",
+    "plot_spectrum",
     "predicted_resonances",
     "radial_amplitudes",
     "random_particles",

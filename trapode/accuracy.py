@@ -106,6 +106,11 @@ def step_map(matrix: np.ndarray, method: str, h: float) -> np.ndarray:
     )
 
 
+def _wrap(angle):
+    """An angle (or array of them) moved into (−π, π]."""
+    return np.pi - np.mod(np.pi - angle, 2 * np.pi)
+
+
 def method_errors(trap, particle, method: str, h: float) -> MethodErrors:
     """The frequency and amplitude errors of a fixed-step ``method`` on ``particle``'s linear motion in ``trap``.
 
@@ -148,9 +153,13 @@ def method_errors(trap, particle, method: str, h: float) -> MethodErrors:
         # The exact mode: the eigenvector of A with eigenvalue +iω; its image is the eigenvector of M nearest to it.
         target = vectors[:, np.argmin(np.abs(modes - 1j * omega))]
         overlap = np.abs(eigenvectors.conj().T @ target) / np.linalg.norm(eigenvectors, axis=0)
-        overlap[np.angle(eigenvalues) * np.sign(omega) < 0] = -1.0  # the +iω branch only
+        # The +iω branch only: eigenvalues nearer e^{+iωh} than e^{−iωh} (angles compared modulo 2π, as a
+        # step longer than a period turns the eigenvalue past π).
+        angles = np.angle(eigenvalues)
+        overlap[np.abs(_wrap(angles - omega * h)) > np.abs(_wrap(angles + omega * h))] = -1.0
         value = eigenvalues[np.argmax(overlap)]
-        omega_h = abs(np.angle(value)) / h
+        # The discrete frequency is the alias of arg λ / h nearest ω: the phase error per step is below π.
+        omega_h = omega + _wrap(np.angle(value) - omega * h) / h
         discrete[mode] = omega_h
         change[mode] = abs(value) ** (2 * math.pi / (omega_h * h)) - 1.0 if omega_h > 0 else math.inf
     return MethodErrors(

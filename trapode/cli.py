@@ -7,6 +7,7 @@
 ``trapode convergence``  the error and convergence table
 ``trapode sweep``        a resonance sweep (flags mirror :func:`trapode.sweep`)
 ``trapode info``         a trap's frequencies, confinement and equations
+``trapode analyse``      a saved simulation's modes, energies and frequencies
 =======================  =====================================================
 
 User mistakes print one line on stderr and exit with status 2, without a
@@ -329,6 +330,76 @@ def _run_plot(arguments):
     return 0
 
 
+def _analyse_parser(subparsers):
+    parser = subparsers.add_parser(
+        "analyse",
+        help="print the modes, energies and measured frequencies of a saved simulation next to theory",
+        description="Analyse a result saved by `trapode run` (or SimulationResult.save): each mode's radius and "
+        "energy at the start and the end, the total energy, and the frequencies measured from the trajectory "
+        "next to the trap's frequencies with the first-order shifts at the particle's radii.",
+    )
+    parser.add_argument("result", help="result file (.npz)")
+    parser.add_argument(
+        "--particle", default="0", help="index of the particle to analyse, or 'com' for the centre of mass (default 0)"
+    )
+    parser.set_defaults(handler=_run_analyse)
+
+
+def _run_analyse(arguments):
+    import trapode
+    from trapode.errors import ConfigError
+
+    result = trapode.load_result(arguments.result)
+    config = result.config
+    n = len(config.particles)
+    if arguments.particle == "com":
+        particle, index = "com", 0
+    else:
+        try:
+            index = int(arguments.particle)
+        except ValueError:
+            raise ConfigError(f"--particle must be an index 0..{n - 1} or 'com', got {arguments.particle!r}.") from None
+        if not 0 <= index < n:
+            raise ConfigError(f"--particle must be an index 0..{n - 1} or 'com', got {index}.")
+        particle = index
+    trap = config.trap
+    ion = config.particles[index]
+    print(_trap_line(trap))
+    print(
+        f"run: {n} particle(s), method {config.method}, {config.t_end:g} µs in {config.n_steps} steps, "
+        f"{result.t.size} states kept; analysing {'the centre of mass' if particle == 'com' else ion.label()}"
+    )
+    modes = trapode.mode_amplitudes(trap, result)
+    print(f"{'mode':<12} {'ρ start (µm)':>14} {'ρ end (µm)':>12} {'E start (eV)':>14} {'E end (eV)':>12}")
+    for name, key in (("cyclotron +", "plus"), ("magnetron −", "minus"), ("axial z", "z")):
+        rho, energy = getattr(modes, f"rho_{key}")[:, index], getattr(modes, f"energy_{key}")[:, index]
+        print(f"{name:<12} {rho[0]:>14.6g} {rho[-1]:>12.6g} {energy[0]:>14.6g} {energy[-1]:>12.6g}")
+    energy = result.energy()
+    print(
+        f"total energy: {energy.total[0]:.9g} eV at the start, {energy.total[-1]:.9g} eV at the end "
+        f"(relative change {energy.relative_change[-1]:.2g})"
+    )
+    try:
+        measured = trapode.measure_frequencies(result, particle=particle)
+    except ConfigError as why:
+        print(f"frequencies: not measured: {why}")
+        return 0
+    theory = trapode.frequency_shifts(
+        trap, ion, rho_plus=modes.rho_plus[0, index], rho_minus=modes.rho_minus[0, index], rho_z=modes.rho_z[0, index]
+    )
+    linear = trap.frequencies(ion)
+    print(f"{'mode':<12} {'measured (Hz)':>22} {'linear trap (Hz)':>18} {'+ first-order shifts (Hz)':>26} {'σ off':>8}")
+    for name, key in (("cyclotron +", "plus"), ("axial z", "z"), ("magnetron −", "minus")):
+        nu, sigma = getattr(measured, f"nu_{key}"), getattr(measured, f"sigma_nu_{key}")
+        shifted = getattr(theory, f"nu_{key}")
+        off = (nu - shifted) / sigma if sigma > 0 else np.inf
+        print(
+            f"{name:<12} {nu:>14.10g} ± {sigma:<6.2g} {getattr(linear, f'nu_{key}'):>18.10g} {shifted:>26.10g} "
+            f"{off:>8.2g}"
+        )
+    return 0
+
+
 def _convergence_parser(subparsers):
     parser = subparsers.add_parser(
         "convergence",
@@ -528,6 +599,7 @@ def main(argv=None):
     _convergence_parser(subparsers)
     _sweep_parser(subparsers)
     _info_parser(subparsers)
+    _analyse_parser(subparsers)
     arguments = parser.parse_args(argv)
     from trapode.errors import ConfigError, IntegrationError, Interrupted
     from trapode.sweep import SweepError

@@ -9,6 +9,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from .errors import ConfigError
 from .observers import rows_written
 from .setup.config import SimulationConfig
 from .setup.io import config_from_dict, config_to_dict
+
+if TYPE_CHECKING:
+    from .conserved import Energies
 
 __all__ = ["SimulationResult", "load_result"]
 
@@ -87,6 +91,27 @@ class SimulationResult:
     def fraction_trapped(self) -> float:
         """Fraction of the particles inside the trap in the last state."""
         return float(np.mean(self.trapped))
+
+    def energy(self) -> Energies:
+        """Kinetic, trap, Coulomb and total energy of every kept state, in eV (:class:`~trapode.conserved.Energies`).
+
+        Computed by the trap's compiled model (its potential derived by SymPy
+        with the fields), the Coulomb pairs only if the particles interact.
+        In a static trap the total is conserved; ``energy().relative_change``
+        is then the integrator's error.
+
+        Examples
+        --------
+        >>> import trapode
+        >>> config = trapode.SimulationConfig(
+        ...     trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()], t_end=50.0, n_steps=4000)
+        >>> energy = trapode.simulate(config, progress=False).energy()
+        >>> bool(abs(energy.relative_change).max() < 1e-7)  # RK4 with h = 0.0125 µs
+        True
+        """
+        from .conserved import energies
+
+        return energies(self)
 
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the result to a NumPy ``.npz`` file that :func:`load_result` reads back exactly.

@@ -386,6 +386,7 @@ def run_batch(
     coulomb = min(system.coulomb, COULOMB_SERIAL)
     h = batch.t_end / batch.n_steps
     chunk = system.chunk_steps(runs_per_thread=-(-runs // get_num_threads()) if threads else runs)
+    flows = batch.flows.copy()  # the steppers write into it (the adaptive step size); a retry starts afresh
     for first in range(0, batch.n_steps, chunk):
         last = min(first + chunk, batch.n_steps)
         kernel(
@@ -399,7 +400,7 @@ def run_batch(
             system.coulomb_constant,
             pos,
             vel,
-            batch.flows,
+            flows,
             batch.species,
         )
         if last < batch.n_steps and monitor.stop_requested:

@@ -148,15 +148,8 @@ def _warn_energy_drift(
         return
     if not isinstance(integrator, FixedStepIntegrator) or not system.model.IS_STATIC:
         return
-    energies = []
-    for row in (0, -1):
-        out = np.empty(3)
-        pos = np.ascontiguousarray(trajectory.r[row].T)
-        vel = np.ascontiguousarray(trajectory.v[row].T)
-        system.model.state_energy(
-            0.0, pos, vel, system.charge, system.mass, system.constants, True, system.coulomb_constant, out
-        )
-        energies.append(out)
+    rows = [0, -1]
+    energies = system.energies(np.zeros(2), trajectory.r[rows], trajectory.v[rows])
     drift = abs(energies[1].sum() - energies[0].sum()) / np.abs(energies[0]).sum()
     if drift > ENERGY_DRIFT_WARNING:
         warn_outside_package(

@@ -68,7 +68,7 @@ class SweepResult:
     t_end : float
         Duration of each run in µs.
     n_steps : int
-        RK4 steps of each run.
+        Steps (grid intervals) of each run.
     interactions : bool
         Whether the ions felt each other's Coulomb force.
     trapped : ndarray of bool, shape (n_amplitudes, n_omegas, n_ions)
@@ -76,6 +76,8 @@ class SweepResult:
     completed : ndarray of bool, shape (n_amplitudes, n_omegas)
         Which runs finished (all of them unless a :class:`SweepError` or
         :class:`trapode.Interrupted` was raised).
+    method : str
+        The integration method of the runs. Default ``"rk4"``, the report's.
     """
 
     trap: PenningTrap
@@ -87,6 +89,7 @@ class SweepResult:
     interactions: bool
     trapped: np.ndarray
     completed: np.ndarray
+    method: str = "rk4"
 
     def __post_init__(self) -> None:
         grid = (np.size(self.amplitudes), np.size(self.omegas))
@@ -147,6 +150,9 @@ def sweep(
     batch_size: int | None = None,
     retries: int = 1,
     timeout: float = 60.0,
+    method: str = "rk4",
+    rtol: float | None = None,
+    atol: float | None = None,
 ) -> SweepResult:
     """Run the ions once per drive ``V0 (1 + f cos(ωV t))`` and record who stays trapped.
 
@@ -164,7 +170,8 @@ def sweep(
     t_end : float
         Duration of each run in µs. Default 500.
     n_steps : int
-        RK4 steps per run. Default 5000.
+        Steps per run (for ``method="adaptive"``: grid intervals, each taken
+        in as many steps as the tolerances need). Default 5000.
     interactions : bool
         Coulomb interaction between the ions. Default False.
     checkpoint : str or path-like, optional
@@ -184,6 +191,13 @@ def sweep(
     timeout : float
         With a Dask client: seconds to wait for a worker, at the start or
         when all have gone, before giving up. Default 60.
+    method : str
+        Any compiled method of :func:`trapode.available_methods` (not SciPy's
+        ``"dop853"``).
+        Default ``"rk4"``, the report's.
+    rtol, atol : float, optional
+        Tolerances of ``method="adaptive"`` (relative, and absolute in µm and
+        µm/µs). Default: :class:`~trapode.SimulationConfig`'s.
 
     Returns
     -------
@@ -207,6 +221,13 @@ def sweep(
     TimeoutError
         If a Dask client has had no worker for ``timeout`` seconds at the start.
 
+    Notes
+    -----
+    The report's interacting sweep (RK4, h = 0.1 µs) does not resolve close
+    encounters: its trapped fraction depends on the step. ``method="adaptive"``
+    with ``rtol=atol=1e-7`` is the converged version (``trapode reproduce``
+    shows both as fig. 16).
+
     Examples
     --------
     >>> import trapode
@@ -227,9 +248,10 @@ def sweep(
         particles=ions,
         t_end=t_end,
         n_steps=n_steps,
-        method="rk4",
+        method=method,
         interactions=interactions,
         save_every="final",
+        **{name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None},
     )
     try:
         scanned = scan(
@@ -266,4 +288,5 @@ def _as_sweep(trap: PenningTrap, scanned: ScanResult) -> SweepResult:
         interactions=config.interactions and len(config.particles) > 1,
         trapped=scanned.trapped,
         completed=scanned.completed,
+        method=config.method,
     )

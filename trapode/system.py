@@ -143,6 +143,26 @@ class ParticleSystem:
         """The escape rule applied to positions (3, N): True where a particle is in the trap."""
         return self.model.trapped_flags(np.ascontiguousarray(positions), self.constants)
 
+    def energies(self, times: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Kinetic, trap and Coulomb energy (eV) of states ``r``, ``v`` (rows, N, 3) at ``times`` (rows,): (rows, 3).
+
+        The Coulomb column is zero when the particles do not interact.
+        """
+        out = np.empty((np.shape(times)[0], 3))
+        self.model.state_energies(
+            np.ascontiguousarray(times, dtype=np.float64),
+            np.ascontiguousarray(r, dtype=np.float64),
+            np.ascontiguousarray(v, dtype=np.float64),
+            self.charge,
+            self.mass,
+            self.constants,
+            self.interactions,
+            self.coulomb_constant,
+            out,
+        )
+        # Internal energies are u µm²/µs²; an electron volt is e · 1 V, and one volt is `volt` internal units per e.
+        return out / self.trap.units.volt
+
     def initial_state(self) -> np.ndarray:
         """The flat state ``y0 = (r_1..r_N, v_1..v_N)`` of length 6N."""
         return np.concatenate([self.positions.T.ravel(), self.velocities.T.ravel()])

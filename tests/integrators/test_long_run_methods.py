@@ -205,3 +205,16 @@ def test_fixed_steps_that_miss_close_encounters_warn_with_the_energy_drift():
     with warnings.catch_warnings():
         warnings.simplefilter("error", trapode.AccuracyWarning)
         run("rk4", 4000, particles=(P1, trapode.report_particle_2()), interactions=True)  # resolved: no warning
+
+
+def test_method_errors_alias_steps_longer_than_a_cyclotron_period_to_the_nearest_frequency():
+    # The electron of a g-2 trap with 16 steps per axial period: each step is over a hundred cyclotron turns, so
+    # the one-step map's eigenvalue has turned past π many times; the splitting is still exact.
+    trap = trapode.PenningTrap(B0=5.36, V0=-10.0, d=3500.0)
+    electron = trapode.Particle(species="electron")
+    omega_c, omega_z = omegas(electron.q, electron.m, B0=5.36, V0=-10.0, d=3500.0)
+    h = 2 * math.pi / omega_z / 16
+    assert omega_c * h > 100 * 2 * math.pi
+    errors = trapode.method_errors(trap, electron, "splitting", h)
+    assert max(abs(value) for value in errors.frequency_error.values()) < 1e-12
+    assert max(errors.phase_error(1000.0).values()) < 1e-6

@@ -49,7 +49,9 @@ def final_states(first, last, h, charge, q_over_m, constant_rows, coulomb, k_e, 
 
     ``flow_rows`` (P, species, L) holds each run's stepper data
     (:meth:`~trapode.integrators.FixedStepIntegrator.flow`), ``species`` (N,)
-    each particle's row in it.
+    each particle's row in it. What a stepper writes into its data (the
+    adaptive method's step size) is written back, so that the next chunk goes
+    on from it and a run's steps do not depend on where the chunks end.
 
     ``pos`` and ``vel`` (P, 3, N) hold each run's own state and are advanced
     in place, so that a long batch of runs goes in chunks (and stops between
@@ -65,6 +67,7 @@ def final_states(first, last, h, charge, q_over_m, constant_rows, coulomb, k_e, 
         c = as_constants(constant_rows[run])
         run_pos = pos[run].copy()
         run_vel = vel[run].copy()
+        run_flow = flow_rows[run].copy()
         # Every array the stepper gets is the run's own: numba updates the reference counts of the arrays
         # it passes down, atomically, and threads that share one array's count run at two thirds of the speed.
         advance(
@@ -83,11 +86,12 @@ def final_states(first, last, h, charge, q_over_m, constant_rows, coulomb, k_e, 
             np.empty((0, 3, n)),
             np.empty((0, 3, n)),
             np.empty(0, dtype=np.int64),
-            flow_rows[run].copy(),
+            run_flow,
             species.copy(),
         )
         pos[run] = run_pos
         vel[run] = run_vel
+        flow_rows[run] = run_flow
 
 
 @kernel
