@@ -1,6 +1,7 @@
 """Speed of trapode's compiled kernels, next to plain NumPy, the ideal trap and the report's C++ code.
 
     python benchmarks/run.py [--repeat N] [--skip-startup] [--skip-sweeps] [--skip-scans] [--skip-methods]
+                              [--skip-analysis]
 
 Every figure is the best of several runs of ``trapode.simulate`` after a
 warm-up run (so compilation is excluded), measured in this process next to a
@@ -410,6 +411,24 @@ def run_methods(repeat):
     )
 
 
+def run_analysis(repeat):
+    """Measuring the three frequencies of a 10⁶-sample trajectory, against the FFTs alone."""
+    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
+    config = trapode.SimulationConfig(
+        trap=trap, particles=[trapode.report_particle_1()], t_end=50000.0, n_steps=1_000_000, method="splitting"
+    )
+    result = trapode.simulate(config, progress=False)
+    seconds = best_time(functools.partial(trapode.measure_frequencies, result), repeat)
+    signals = (result.r[:, 0, 0] + 1j * result.r[:, 0, 1], result.r[:, 0, 2])
+    reference = best_time(lambda: [np.fft.fft(signal * np.hanning(signal.size)) for signal in signals], repeat)
+    print(f"{'analysis':<52} {'trapode':>9} {'limit':>7} {'reference':>9} {'ratio':>7}")
+    print(
+        f"{'measure_frequencies, 10⁶ samples (3 modes)':<52} {seconds:8.3f}s {1.0:6.1f}s {reference:8.3f}s "
+        f"{seconds / reference:6.1f}×  {'ok' if seconds <= 1.0 else 'SLOW'}"
+    )
+    print("  reference: the two windowed FFTs alone (NumPy)")
+
+
 LARGE_N_CODE = """
 import time, trapode
 trap = trapode.PenningTrap()
@@ -439,6 +458,7 @@ def main():
     parser.add_argument("--skip-sweeps", action="store_true", help="skip the resonance-sweep workloads")
     parser.add_argument("--skip-scans", action="store_true", help="skip the excitation-scan and Floquet workloads")
     parser.add_argument("--skip-methods", action="store_true", help="skip the Boris, splitting and adaptive workloads")
+    parser.add_argument("--skip-analysis", action="store_true", help="skip the frequency measurement")
     arguments = parser.parse_args()
     print(f"trapode {trapode.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
     run_speed(arguments.repeat)
@@ -453,6 +473,9 @@ def main():
     if not arguments.skip_methods:
         print()
         run_methods(arguments.repeat)
+    if not arguments.skip_analysis:
+        print()
+        run_analysis(arguments.repeat)
     if not arguments.skip_startup:
         print()
         run_startup()

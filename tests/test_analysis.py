@@ -1,5 +1,6 @@
 """Error measures and convergence rates."""
 
+import dataclasses
 import math
 import subprocess
 import sys
@@ -105,3 +106,16 @@ def test_relative_error_figure_is_labelled_with_units(trap, particle_1):
     # The curves are the study's errors (t = 0 dropped: zero error has no logarithm).
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), study.relative_errors["rk4", 800][1:, 0])
     ax.figure.clf()
+
+
+def test_the_study_checks_energy_conservation_rk4_losing_it_as_h_to_the_fifth():
+    config = trapode.SimulationConfig(
+        trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()], t_end=50.0, n_steps=1
+    )
+    study = trapode.convergence_study(config, methods=["rk4"], n_steps=[2000, 4000])
+    # |G(iωh)|² = 1 − (ωh)⁶/72 + … per step (PHYSICS.md): over a fixed time the loss goes as h⁵
+    ratio = study.energy_errors["rk4", 2000] / study.energy_errors["rk4", 4000]
+    assert ratio == pytest.approx(2**5, rel=0.1)
+    assert "max |ΔE|/E rk4" in study.table()
+    driven = dataclasses.replace(config, trap=trapode.PenningTrap(drive=trapode.Drive(0.1, 1.0)))
+    assert trapode.convergence_study(driven, ["rk4"], [2000, 4000], reference="dop853").energy_errors == {}

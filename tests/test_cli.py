@@ -129,6 +129,7 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
         ("electron_g2.py", "first-order theory"),
         ("long_run.py", "left the trap"),
         ("antiproton.py", "counterclockwise"),
+        ("frequencies.py", "measured − theory"),
     ],
 )
 def test_examples_run_as_they_stand(script, expected, tmp_path, examples_dir):
@@ -172,3 +173,29 @@ def test_convergence_takes_a_real_trap_from_a_configuration(examples_dir, capsys
 def test_convergence_of_a_real_trap_against_a_closed_form_is_refused(examples_dir, capsys):
     assert cli.main(["convergence", "--config", str(examples_dir / "real_trap.toml")]) == 2
     assert "no closed form" in (error := capsys.readouterr().err) and "--reference dop853" in error
+
+
+def test_analyse_prints_modes_energies_and_frequencies_next_to_theory(tmp_path, capsys):
+    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0, C4=1e-3)
+    config = trapode.SimulationConfig(
+        trap=trap, particles=[trapode.report_particle_1()], t_end=400.0, n_steps=8000, method="splitting4",
+        interactions=False,
+    )  # fmt: skip
+    path = tmp_path / "run.npz"
+    trapode.simulate(config, progress=False).save(path)
+    assert cli.main(["analyse", str(path)]) == 0
+    out = capsys.readouterr().out
+    rows = {
+        line.split()[0] + line.split()[1]: line.split() for line in out.splitlines() if line.startswith(("cy", "ax"))
+    }
+    assert "magnetron −" in out and "total energy" in out and "relative change" in out
+    measured, shifted = float(rows["axialz"][2]), float(rows["axialz"][6])
+    assert measured == pytest.approx(shifted, rel=1e-8)  # C4's first-order shift, measured
+    assert measured != pytest.approx(trap.frequencies(trapode.report_particle_1()).nu_z, rel=1e-6)
+
+
+def test_analyse_of_a_short_run_says_how_long_it_must_be_and_refuses_a_bad_particle(saved_run, capsys):
+    assert cli.main(["analyse", str(saved_run)]) == 0
+    assert "not measured" in capsys.readouterr().out
+    assert cli.main(["analyse", str(saved_run), "--particle", "7"]) == 2
+    assert "--particle must be an index 0..1 or 'com', got 7" in capsys.readouterr().err

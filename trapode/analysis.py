@@ -14,6 +14,7 @@ from .analytic import analytic_solution
 from .errors import ConfigError
 from .setup.config import SimulationConfig
 from .simulation import simulate
+from .system import ParticleSystem
 
 __all__ = ["ConvergenceStudy", "convergence_rate", "convergence_study", "max_error", "relative_error"]
 
@@ -136,6 +137,11 @@ class ConvergenceStudy:
     relative_errors : dict
         ``relative_errors[method, n]``: array (n + 1, N) of relative errors
         per time and particle.
+    energy_errors : dict
+        ``energy_errors[method, n]``: the largest relative change of the
+        total energy over the run (:attr:`trapode.Energies.relative_change`),
+        a conserved quantity's check beside the error against the reference;
+        empty for a time-dependent trap, whose energy is not conserved.
     """
 
     config: SimulationConfig
@@ -147,6 +153,7 @@ class ConvergenceStudy:
     rates: dict
     times: dict
     relative_errors: dict
+    energy_errors: dict = dataclasses.field(default_factory=dict)
 
     def table(self) -> str:
         """The Δmax table and the rates as aligned text."""
@@ -156,6 +163,11 @@ class ConvergenceStudy:
             errors = " ".join(f"{self.max_errors[j, k]:>20.6e}" for j in range(len(self.methods)))
             lines.append(f"{n:>8d} {self.step_sizes[k]:>12.6g} {errors}")
         lines.append(f"{'rate':>8} {'':>12} " + " ".join(f"{self.rates[m]:>20.4f}" for m in self.methods))
+        if self.energy_errors:
+            lines.append(f"{'n':>8} {'':>12} " + " ".join(f"{'max |ΔE|/E ' + m:>20}" for m in self.methods))
+            for n in self.n_steps:
+                drifts = " ".join(f"{self.energy_errors[m, n]:>20.3e}" for m in self.methods)
+                lines.append(f"{n:>8d} {'':>12} {drifts}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -225,6 +237,8 @@ def convergence_study(
     times: dict[int, np.ndarray]
     relative_errors: dict[tuple[str, int], np.ndarray]
     times, relative_errors = {}, {}
+    energy_errors: dict[tuple[str, int], float] = {}
+    static = ParticleSystem.from_config(config).model.IS_STATIC
     for k, n in enumerate(n_steps):
         # Every state is compared, so every state is kept.
         runs = {
@@ -241,6 +255,8 @@ def convergence_study(
             numeric = runs[method].r
             relative_errors[method, n] = relative_error(numeric, exact)
             max_errors[j, k] = max_error(numeric, exact)
+            if static:
+                energy_errors[method, n] = float(np.abs(runs[method].energy().relative_change).max())
     step_sizes = np.array([config.t_end / n for n in n_steps])
     rates = {method: convergence_rate(step_sizes, max_errors[j]) for j, method in enumerate(methods)}
     return ConvergenceStudy(
@@ -253,4 +269,5 @@ def convergence_study(
         rates=rates,
         times=times,
         relative_errors=relative_errors,
+        energy_errors=energy_errors,
     )
