@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import trapode
-from tests.reference import TESLA, VOLT
+from tests.reference import TESLA, VOLT, linear_matrix, tilted_elliptic_hessian, tilted_field
 from trapode.spectrum import MeasuredFrequencies, measure_frequencies, plot_spectrum
 
 B0, V0, D = 1.0, 0.025, 500.0
@@ -163,13 +163,9 @@ def test_a_tilted_elliptic_trap_shows_its_eigenfrequencies_in_both_signals():
     tilt, azimuth, epsilon = 0.2, 0.7, 0.1
     trap = trapode.PenningTrap(B0=B0, V0=V0, d=D, tilt=tilt, tilt_azimuth=azimuth, ellipticity=epsilon)
     particle = trapode.report_particle_1()
-    # The linear system of PHYSICS.md: Φ = V0/(2d²)[2z² − (1+ε)x² − (1−ε)y²], B = B0(sinθ cosφ, sinθ sinφ, cosθ).
-    q_over_m = particle.q / particle.m
-    b = B0 * TESLA * np.array([math.sin(tilt) * math.cos(azimuth), math.sin(tilt) * math.sin(azimuth), math.cos(tilt)])
-    matrix = np.zeros((6, 6))
-    matrix[:3, 3:] = np.eye(3)
-    matrix[3:, :3] = q_over_m * V0 * VOLT / D**2 * np.diag([1 + epsilon, 1 - epsilon, -2.0])
-    matrix[3:, 3:] = -q_over_m * np.array([[0, -b[2], b[1]], [b[2], 0, -b[0]], [-b[1], b[0], 0]])
+    # The linear system of PHYSICS.md, typed in tests/reference.py.
+    hessian, field = tilted_elliptic_hessian(V0, D, epsilon), tilted_field(B0, tilt, azimuth)
+    matrix = linear_matrix(particle.q / particle.m, hessian, field)
     omega_minus, omega_z, omega_plus = np.sort(np.linalg.eigvals(matrix).imag)[3:]
     freqs = measure_frequencies(run(trap, particle))
     assert_matches_theory(freqs, (omega_plus, omega_z, omega_minus))

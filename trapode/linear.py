@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 
 from .compile import model_module
 from .errors import ConfigError
-from .units import angular_frequency_to_hz
+from .units import InHertz, angular_frequency_to_hz
 
 if TYPE_CHECKING:
     from .setup.particles import Particle
@@ -46,7 +46,7 @@ _GROWTH_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
-class TrapFrequencies:
+class TrapFrequencies(InHertz):
     """The eigenfrequencies of a particle's motion about the trap centre.
 
     Attributes
@@ -69,21 +69,6 @@ class TrapFrequencies:
     omega_minus: float
     omega_c: float
     rotation: str
-
-    @property
-    def nu_plus(self) -> float:
-        """ω₊ / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_plus)
-
-    @property
-    def nu_z(self) -> float:
-        """ωz / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_z)
-
-    @property
-    def nu_minus(self) -> float:
-        """ω₋ / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_minus)
 
     @property
     def nu_c(self) -> float:

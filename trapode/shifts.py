@@ -45,7 +45,7 @@ from .errors import ConfigError
 from .linear import TrapFrequencies
 from .setup.particles import Particle
 from .setup.trap import PenningTrap
-from .units import angular_frequency_to_hz
+from .units import InHertz, angular_frequency_to_hz
 
 __all__ = ["FrequencyShifts", "frequency_shifts", "invariance_check"]
 
@@ -59,7 +59,7 @@ _MODES = (("ω+", "omega_plus"), ("ωz", "omega_z"), ("ω−", "omega_minus"))
 
 
 @dataclass(frozen=True)
-class FrequencyShifts:
+class FrequencyShifts(InHertz):
     """The first-order frequency shifts of a particle's three modes in a real trap.
 
     Attributes
@@ -111,21 +111,6 @@ class FrequencyShifts:
     def omega_minus(self) -> float:
         """Shifted magnetron frequency ω₋ + ΣΔω₋ in rad/µs."""
         return self.unperturbed.omega_minus + self.total()[2]
-
-    @property
-    def nu_plus(self) -> float:
-        """Shifted ω₊ / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_plus)
-
-    @property
-    def nu_z(self) -> float:
-        """Shifted ωz / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_z)
-
-    @property
-    def nu_minus(self) -> float:
-        """Shifted ω₋ / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_minus)
 
     def relative(self) -> dict[str, tuple[float, float, float]]:
         """Each effect's shifts relative to the unperturbed frequencies, ``Δω/ω`` (dimensionless)."""

@@ -34,14 +34,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import scipy.fft
-import scipy.optimize
-import scipy.signal
 
 from ._validate import instance, short_repr
 from .errors import ConfigError
 from .result import SimulationResult
-from .units import angular_frequency_to_hz
+from .units import InHertz, angular_frequency_to_hz
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -100,7 +97,7 @@ class Peak(NamedTuple):
 
 
 @dataclass(frozen=True)
-class MeasuredFrequencies:
+class MeasuredFrequencies(InHertz):
     """The three mode frequencies measured from a trajectory, and the named peaks of its spectra.
 
     A mode that is not excited (no peak of it in either signal) is NaN, with a
@@ -123,21 +120,6 @@ class MeasuredFrequencies:
     sigma_z: float
     sigma_minus: float
     peaks: tuple[Peak, ...]
-
-    @property
-    def nu_plus(self) -> float:
-        """ω₊ / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_plus)
-
-    @property
-    def nu_z(self) -> float:
-        """ωz / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_z)
-
-    @property
-    def nu_minus(self) -> float:
-        """ω₋ / 2π in Hz."""
-        return angular_frequency_to_hz(self.omega_minus)
 
     @property
     def sigma_nu_plus(self) -> float:
@@ -261,6 +243,8 @@ def _signals(result: SimulationResult, particle: Any) -> _Signals:
 
 def _fast_length(size: int) -> int:
     """The largest length ≤ ``size`` whose FFT is fast (a product of small primes)."""
+    import scipy.fft
+
     previous = getattr(scipy.fft, "prev_fast_len", None)  # SciPy ≥ 1.13
     if previous is not None:
         return int(previous(size))
@@ -275,6 +259,8 @@ def _spectrum(values: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarra
     Normalised so that a term ``a e^{−iωt}`` of a complex signal, or ``a cos ωt``
     of a real one, shows as a peak of height ``a`` at ω > 0.
     """
+    import scipy.fft
+
     values = values[: _fast_length(values.size)]  # a few samples fewer can make the FFT several times faster
     window = 0.5 - 0.5 * np.cos(2 * math.pi / values.size * np.arange(values.size))  # periodic Hann
     if np.iscomplexobj(values):
@@ -292,6 +278,8 @@ def _spectral_peaks(omega: np.ndarray, amplitude: np.ndarray) -> np.ndarray:
 
     The DC bins are left out: the fit's constant takes them.
     """
+    import scipy.signal
+
     strongest = float(amplitude.max(initial=0.0))
     if not strongest > 0:
         return np.empty(0)
@@ -339,6 +327,8 @@ def _fit(times: np.ndarray, values: np.ndarray, guesses: np.ndarray, resolution:
     covariance of ω is ``s² (JᵀJ)⁻¹``, with ``s²`` the residual variance per
     real degree of freedom.
     """
+    import scipy.optimize
+
     is_complex = np.iscomplexobj(values)
     tau = times - 0.5 * (times[0] + times[-1])  # centred: amplitudes and frequencies decorrelate
     n_peaks = guesses.size

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 from scipy import constants as _si
 
@@ -105,3 +106,32 @@ def constant_set_names() -> tuple[str, ...]:
 def angular_frequency_to_hz(omega: float) -> float:
     """An angular frequency in rad/µs as a frequency in Hz: ``ν = ω / 2π · 10⁶``."""
     return omega / (2 * math.pi) * 1e6
+
+
+class _Omegas(Protocol):
+    @property
+    def omega_plus(self) -> float: ...
+    @property
+    def omega_z(self) -> float: ...
+    @property
+    def omega_minus(self) -> float: ...
+
+
+class InHertz:
+    """``nu_plus``, ``nu_z`` and ``nu_minus`` in Hz from the ``omega_plus``, ``omega_z``, ``omega_minus`` (rad/µs)
+    of the class that mixes it in: trap, measured and shifted frequencies alike."""
+
+    @property
+    def nu_plus(self: _Omegas) -> float:
+        """ω₊ / 2π in Hz."""
+        return angular_frequency_to_hz(self.omega_plus)
+
+    @property
+    def nu_z(self: _Omegas) -> float:
+        """ωz / 2π in Hz."""
+        return angular_frequency_to_hz(self.omega_z)
+
+    @property
+    def nu_minus(self: _Omegas) -> float:
+        """ω₋ / 2π in Hz."""
+        return angular_frequency_to_hz(self.omega_minus)
