@@ -104,7 +104,7 @@ class LongRunComparison:
         return "\n".join(lines)
 
     def plot(self) -> Figure:
-        """|energy error| and |phase error| of each mode against time, log scales, one curve per method."""
+        """The sizes of the energy error and of each mode's phase error against time, log scales, a curve per method."""
         import matplotlib.pyplot as plt
 
         figure, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, layout="constrained")

@@ -222,7 +222,7 @@ def frequency_shifts(
     Charges of either sign are handled (an electron or antiproton needs
     V0 < 0): the formulas use the magnitudes of the frequencies, with
     ``q V0 = m ωz² d²/2 > 0`` and ``ωc = |q B0|/m``; B2/B0 keeps its sign, so
-    a bottle that strengthens |B| away from the centre raises ωz.
+    a bottle that strengthens ``|B|`` away from the centre raises ωz.
 
     Examples
     --------
