@@ -1,12 +1,12 @@
 """Sphinx configuration for trapode's documentation.
 
-Three pages, two figures and a table are generated at build time, so that
-they cannot drift from the code: the equations (rendered from the SymPy
+Three pages, three figures and two tables are generated at build time, so
+that they cannot drift from the code: the equations (rendered from the SymPy
 model), the command-line reference (from the argument parsers), the gallery
 (figures made by ``trapode reproduce --quick``, or copied from the folder
 named by the environment variable ``TRAPODE_GALLERY``), and the figures of
-``examples/real_trap.py`` and ``examples/long_run.py`` (with its table), made
-by running them.
+``examples/real_trap.py``, ``examples/long_run.py`` and
+``examples/validation.py`` (with their tables), made by running them.
 """
 
 import contextlib
@@ -153,9 +153,22 @@ def _write_long_run():
     )
 
 
+def _write_validation():
+    """The figure and table of examples/validation.py (frequency shifts against theory), made by running it."""
+    import subprocess
+
+    example = HERE.parent / "examples" / "validation.py"
+    subprocess.run(
+        [sys.executable, str(example), str(GENERATED / "validation.png"), str(GENERATED / "validation.txt")],
+        check=True,
+        capture_output=True,
+    )
+
+
 _write_equations()
 _write_cli_reference()
 _write_gallery()
 _write_real_trap_figure()
 _write_long_run()
+_write_validation()
 sys.stdout.flush()
