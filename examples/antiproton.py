@@ -8,11 +8,11 @@ magnitudes of ω₊, ωz and ω₋ (PHYSICS.md: ω± = [ωc ± √(ωc² − 2ω
 turns clockwise seen from the tip of B, a negative one counterclockwise.
 
 Both are run for 20 µs with ``method="splitting"`` (exact on the ideal trap
-for any step: 400 steps of 1.7 cyclotron periods each) and ``"boris"``
+for any step: 400 steps of 1.5 cyclotron periods each) and ``"boris"``
 (10 000 steps), and compared with the closed form, which takes any charge.
 Prints the frequencies and the largest deviations: the splitting's is
 round-off, Boris's the few micrometres of a cyclotron phase that has run
-off by a few radians (its leapfrog map turns slower, as
+off by some forty radians (its leapfrog map turns slower, as
 :func:`trapode.method_errors` predicts). Draws the first 0.3 µs of
 both paths in the xy plane to OUTPUT.png.
 

@@ -199,3 +199,22 @@ def test_analyse_of_a_short_run_says_how_long_it_must_be_and_refuses_a_bad_parti
     assert "not measured" in capsys.readouterr().out
     assert cli.main(["analyse", str(saved_run), "--particle", "7"]) == 2
     assert "--particle must be an index 0..1 or 'com', got 7" in capsys.readouterr().err
+
+
+def test_sweep_takes_a_method_and_tolerances(tmp_path, capsys):
+    output = tmp_path / "scan.csv"
+    grid = ["--amplitudes", "0.4", "--omega-min", "2.17", "--omega-max", "2.2", "--omega-step", "0.03"]
+    run = ["--ions", "5", "--t-end", "40", "--n-steps", "40", "--interactions", "--quiet", "--output", str(output)]
+    method = ["--method", "adaptive", "--rtol", "1e-8", "--atol", "1e-8"]
+    assert cli.main(["sweep", *grid, *run, *method]) == 0
+    trap = trapode.PenningTrap(B0=1.0, V0=0.025, d=500.0)
+    ions = trapode.random_particles(5, trapode.PenningTrap(), seed=2022)
+    ions = [trapode.Particle(q=1.0, m=40.077, r=ion.r, v=ion.v) for ion in ions]
+    expected = trapode.sweep(
+        trap, ions, [0.4], [2.17, 2.2], t_end=40.0, n_steps=40, interactions=True, progress=False,
+        method="adaptive", rtol=1e-8, atol=1e-8,
+    )  # fmt: skip
+    fractions = [float(line.split(",")[1]) for line in output.read_text().splitlines()[1:]]
+    assert fractions == pytest.approx(expected.fraction_trapped[0])
+    assert cli.main(["sweep", *grid, *run, "--method", "boris", "--find-resonances"]) == 2
+    assert "--find-resonances runs the report's RK4" in capsys.readouterr().err

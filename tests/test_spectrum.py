@@ -291,3 +291,9 @@ TRAP = trapode.PenningTrap(B0=B0, V0=V0, d=D)
 def test_bad_input_is_refused_with_a_helpful_message(call, message):
     with pytest.raises(trapode.ConfigError, match=message):
         call()
+
+
+def test_a_field_along_minus_z_turns_the_other_way_and_gives_the_same_frequencies():
+    # q B0 < 0: the radial modes turn as for a negative charge; ωc = |q B0|/m.
+    result = run(trapode.PenningTrap(B0=-B0, V0=V0, d=D), trapode.report_particle_1())
+    assert_matches_theory(measure_frequencies(result), ideal_frequencies(1, 40.077))

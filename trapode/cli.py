@@ -69,8 +69,17 @@ def _sweep_parser(subparsers):
     ions.add_argument("--d", type=float, default=500.0, help="trap size d in µm (default: 500)")
     run = parser.add_argument_group("each run")
     run.add_argument("--t-end", type=float, default=500.0, help="duration in µs (default: 500)")
-    run.add_argument("--n-steps", type=int, default=5000, help="RK4 steps (default: 5000)")
+    run.add_argument(
+        "--n-steps", type=int, default=5000, help="steps (for --method adaptive: output intervals) (default: 5000)"
+    )
     run.add_argument("--interactions", action="store_true", help="include the Coulomb interaction between ions")
+    run.add_argument(
+        "--method",
+        default="rk4",
+        help="integration method, e.g. boris, splitting or adaptive (default: rk4, the report's)",
+    )
+    run.add_argument("--rtol", type=float, default=None, help="relative tolerance of --method adaptive")
+    run.add_argument("--atol", type=float, default=None, help="absolute tolerance of --method adaptive (µm, µm/µs)")
     execution = parser.add_argument_group("execution")
     execution.add_argument(
         "--checkpoint", metavar="FILE", help="SQLite file keeping finished runs; rerunning the same command resumes"
@@ -167,6 +176,11 @@ def _run_sweep(arguments):
         check_writable("--output", arguments.output)
     if arguments.plot is not None:
         check_figure_path("--plot", arguments.plot)
+    if arguments.find_resonances and (arguments.method != "rk4" or arguments.rtol or arguments.atol):
+        raise trapode.ConfigError(
+            f"--find-resonances runs the report's RK4; drop --method {arguments.method} (and --rtol, --atol) or "
+            "--find-resonances."
+        )
     real("--timeout", arguments.timeout, "a positive number of seconds", minimum=0.0, strict=True)
     client = _dask_client(arguments.scheduler, arguments.timeout) if arguments.scheduler else None
     options = dict(
@@ -192,7 +206,17 @@ def _run_sweep(arguments):
             result = scan.coarse
         else:
             scan = None
-            result = trapode.sweep(trap, ions, arguments.amplitudes, omegas, batch_size=arguments.batch_size, **options)
+            result = trapode.sweep(
+                trap,
+                ions,
+                arguments.amplitudes,
+                omegas,
+                batch_size=arguments.batch_size,
+                method=arguments.method,
+                rtol=arguments.rtol,
+                atol=arguments.atol,
+                **options,
+            )
     finally:
         if client is not None:
             client.close()
@@ -369,12 +393,14 @@ def _run_analyse(arguments):
         f"run: {n} particle(s), method {config.method}, {config.t_end:g} µs in {config.n_steps} steps, "
         f"{result.t.size} states kept; analysing {'the centre of mass' if particle == 'com' else ion.label()}"
     )
-    modes = trapode.mode_amplitudes(trap, result)
-    print(f"{'mode':<12} {'ρ start (µm)':>14} {'ρ end (µm)':>12} {'E start (eV)':>14} {'E end (eV)':>12}")
-    for name, key in (("cyclotron +", "plus"), ("magnetron −", "minus"), ("axial z", "z")):
-        rho, energy = getattr(modes, f"rho_{key}")[:, index], getattr(modes, f"energy_{key}")[:, index]
-        print(f"{name:<12} {rho[0]:>14.6g} {rho[-1]:>12.6g} {energy[0]:>14.6g} {energy[-1]:>12.6g}")
     energy = result.energy()
+    modes = None
+    if particle != "com":  # the modes of one particle; the centre of mass has the frequencies only
+        modes = trapode.mode_amplitudes(trap, result)
+        print(f"{'mode':<12} {'ρ start (µm)':>14} {'ρ end (µm)':>12} {'E start (eV)':>14} {'E end (eV)':>12}")
+        for name, key in (("cyclotron +", "plus"), ("magnetron −", "minus"), ("axial z", "z")):
+            rho, mode_energy = getattr(modes, f"rho_{key}")[:, index], getattr(modes, f"energy_{key}")[:, index]
+            print(f"{name:<12} {rho[0]:>14.6g} {rho[-1]:>12.6g} {mode_energy[0]:>14.6g} {mode_energy[-1]:>12.6g}")
     print(
         f"total energy: {energy.total[0]:.9g} eV at the start, {energy.total[-1]:.9g} eV at the end "
         f"(relative change {energy.relative_change[-1]:.2g})"
@@ -384,19 +410,22 @@ def _run_analyse(arguments):
     except ConfigError as why:
         print(f"frequencies: not measured: {why}")
         return 0
-    theory = trapode.frequency_shifts(
-        trap, ion, rho_plus=modes.rho_plus[0, index], rho_minus=modes.rho_minus[0, index], rho_z=modes.rho_z[0, index]
-    )
     linear = trap.frequencies(ion)
-    print(f"{'mode':<12} {'measured (Hz)':>22} {'linear trap (Hz)':>18} {'+ first-order shifts (Hz)':>26} {'σ off':>8}")
+    theory = None
+    if modes is not None:
+        radii = {f"rho_{key}": getattr(modes, f"rho_{key}")[0, index] for key in ("plus", "minus", "z")}
+        try:
+            theory = trapode.frequency_shifts(trap, ion, **radii)
+        except ConfigError as why:
+            print(f"first-order shifts: not computed: {why}")
+    shifted_header = "+ first-order shifts (Hz)" if theory is not None else ""
+    print(f"{'mode':<12} {'measured (Hz)':>22} {'linear trap (Hz)':>18} {shifted_header:>26} {'σ off':>8}")
     for name, key in (("cyclotron +", "plus"), ("axial z", "z"), ("magnetron −", "minus")):
         nu, sigma = getattr(measured, f"nu_{key}"), getattr(measured, f"sigma_nu_{key}")
-        shifted = getattr(theory, f"nu_{key}")
-        off = (nu - shifted) / sigma if sigma > 0 else np.inf
-        print(
-            f"{name:<12} {nu:>14.10g} ± {sigma:<6.2g} {getattr(linear, f'nu_{key}'):>18.10g} {shifted:>26.10g} "
-            f"{off:>8.2g}"
-        )
+        expected = getattr(theory if theory is not None else linear, f"nu_{key}")
+        off = f"{(nu - expected) / sigma:>8.2g}" if sigma > 0 else f"{'—':>8}"  # NaN σ: a mode not excited
+        shifted = f"{expected:>26.10g}" if theory is not None else f"{'':>26}"
+        print(f"{name:<12} {nu:>14.10g} ± {sigma:<6.2g} {getattr(linear, f'nu_{key}'):>18.10g} {shifted} {off}")
     return 0
 
 

@@ -222,7 +222,7 @@ def compare_methods(
         start = time.perf_counter()  # after a first step, which compiled or loaded the stepper
         result = trapode.simulate(config, progress=False)
         fields["seconds"][method] = time.perf_counter() - start
-        phasors = mode_phasors(result.r[:, 0], result.v[:, 0], omega, particle.q)
+        phasors = mode_phasors(result.r[:, 0], result.v[:, 0], omega, particle.q, trap.B0)
         exact = phasors[0] * np.exp(-1j * np.outer(result.t, omega))
         phase = np.unwrap(-np.angle(phasors / exact), axis=0)
         energy = result.energy().relative_change

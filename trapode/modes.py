@@ -7,7 +7,8 @@ radial motion is ``x + i y = ρ₊ e^{−i(ω₊t+φ₊)} + ρ₋ e^{−i(ω₋t
 
 ``ρ₊ = |ḟ + i ω₋ f| / (ω₊ − ω₋)``,  ``ρ₋ = |ḟ + i ω₊ f| / (ω₊ − ω₋)``,  ``ρz = √(z² + (ż/ωz)²)``.
 
-A negative charge turns the other way: the same formulas hold for ``f = x − i y``.
+A negative charge (or a field along −z) turns the other way: the same
+formulas hold for ``f = x − i y`` when q B0 < 0.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ __all__ = [
 _HALF_U_SPEED2_IN_EV = 0.5 * scipy.constants.atomic_mass / scipy.constants.e
 
 
-def mode_phasors(positions: Any, velocities: Any, frequencies: Any, charge: Any) -> np.ndarray:
+def mode_phasors(positions: Any, velocities: Any, frequencies: Any, charge: Any, B0: float = 1.0) -> np.ndarray:
     """The complex amplitudes ``ρ e^{−iθ}`` of the cyclotron, magnetron and axial modes of states.
 
     With ``f = x + i y`` (``x − i y`` for q < 0) and ``θ = ω t + φ`` each
@@ -58,7 +59,10 @@ def mode_phasors(positions: Any, velocities: Any, frequencies: Any, charge: Any)
     frequencies : array_like, shape (..., 3)
         (ω₊, ω₋, ωz) in rad/µs of each state's particle, broadcast against the states.
     charge : array_like, shape (...)
-        The charges' signs decide the sense of rotation; broadcast likewise.
+        The charges; broadcast likewise.
+    B0 : float
+        The field along z (T). The sign of q B0 decides the sense of
+        rotation: ``f = x + i y`` for q B0 > 0, ``x − i y`` otherwise.
 
     Returns
     -------
@@ -66,7 +70,7 @@ def mode_phasors(positions: Any, velocities: Any, frequencies: Any, charge: Any)
         In the order (+, −, z); their magnitudes are :func:`mode_radii` (µm).
     """
     r, v, omega = (np.asarray(array, dtype=float) for array in (positions, velocities, frequencies))
-    sign = np.where(np.asarray(charge) < 0, -1.0, 1.0)
+    sign = np.where(np.asarray(charge) * B0 < 0, -1.0, 1.0)
     f = r[..., 0] + 1j * sign * r[..., 1]
     df = v[..., 0] + 1j * sign * v[..., 1]
     omega_plus, omega_minus, omega_z = omega[..., 0], omega[..., 1], omega[..., 2]
@@ -81,7 +85,7 @@ def mode_phasors(positions: Any, velocities: Any, frequencies: Any, charge: Any)
     )
 
 
-def mode_radii(positions: Any, velocities: Any, frequencies: Any, charge: Any) -> np.ndarray:
+def mode_radii(positions: Any, velocities: Any, frequencies: Any, charge: Any, B0: float = 1.0) -> np.ndarray:
     """Cyclotron, magnetron and axial radii (ρ₊, ρ₋, ρz) of states, in µm: the magnitudes of :func:`mode_phasors`.
 
     Parameters
@@ -91,13 +95,15 @@ def mode_radii(positions: Any, velocities: Any, frequencies: Any, charge: Any) -
     frequencies : array_like, shape (..., 3)
         (ω₊, ω₋, ωz) in rad/µs of each state's particle, broadcast against the states.
     charge : array_like, shape (...)
-        The charges' signs decide the sense of rotation; broadcast likewise.
+        The charges; broadcast likewise.
+    B0 : float
+        The field along z (T); the sign of q B0 decides the sense of rotation.
 
     Returns
     -------
     ndarray, shape (..., 3)
     """
-    return np.abs(mode_phasors(positions, velocities, frequencies, charge))
+    return np.abs(mode_phasors(positions, velocities, frequencies, charge, B0))
 
 
 def orbit_energy(radii: Any, frequencies: Any, mass: Any) -> np.ndarray:
@@ -211,7 +217,8 @@ class ModeAmplitudes:
         magnetron motion runs down the radial potential hill, so that a
         larger magnetron orbit has less energy (cooling it makes it grow).
     t : ndarray or None
-        Times of the states in µs (rows,), for a result.
+        Times of the states in µs (rows,), for a result; a particle's values
+        are NaN from the time it left the trap.
     """
 
     rho_plus: np.ndarray
@@ -302,6 +309,10 @@ def mode_amplitudes(trap: PenningTrap, states: Particle | Sequence[Particle] | S
     # Internal energies are u µm²/µs²; one volt is `volt` internal units per e.
     for name in ("energy_plus", "energy_minus", "energy_z"):
         columns[name] /= trap.units.volt
+    if isinstance(states, SimulationResult):  # outside the trap there are no modes
+        gone = states.t[:, np.newaxis] >= states.escape_time[np.newaxis, :]  # NaN escape times compare False
+        for column in columns.values():
+            column[gone] = np.nan
     return ModeAmplitudes(**columns, t=times)
 
 
@@ -328,7 +339,8 @@ def _modes(matrix, offset, frequencies, q, m, r, v) -> dict[str, np.ndarray]:
     """Radii, phases and energies (internal units) of states r, v (..., 3) of one kind of particle."""
     omega = np.array([frequencies.omega_plus, frequencies.omega_minus, frequencies.omega_z])
     if _is_axisymmetric(matrix) and not np.any(offset):
-        phasors = mode_phasors(r, v, omega, q)
+        # matrix[3, 4] = (q/m) Bz: its sign is that of q B0, the sense of rotation.
+        phasors = mode_phasors(r, v, omega, q, B0=float(np.sign(matrix[3, 4]) * np.sign(q)))
         rho = np.abs(phasors)
         phase = -np.angle(phasors)
         # E± = ½ m (ω±² − ωz²/2) ρ±², Ez = ½ m ωz² ρz² (PHYSICS.md's modes; ω₊ω₋ = ωz²/2 removes the cross terms)

@@ -256,8 +256,9 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
                 report = means["with"]
                 sentence = (
                     f"The runs of fig. 16 integrated by the compiled adaptive DOP853 pair (rtol = atol = "
-                    f"{CONVERGED['rtol']:g}, which conserves a static cloud's energy to about 1e-6; tightening it "
-                    "to 1e-7 moved no point of the 100-ion scan by more than 0.04) instead of RK4 at the "
+                    f"{CONVERGED['rtol']:g}, which conserves the static 100-ion cloud's energy to 1.6e-6; "
+                    "tightening it to 1e-7 moved no point of the 100-ion scan by more than 0.04, as measured when this "
+                    "setting was chosen) instead of RK4 at the "
                     "report's h = 0.1 µs. They differ because RK4's fixed step does not resolve the ions' close "
                     "encounters: the total energy jumps at each, and ions leave that a static trap must keep (O'Neil's "
                     "theorem). The mean fraction kept over the whole scan is "

@@ -267,7 +267,7 @@ class ScanResult:
         """
         frequencies = self.frequencies
         charge = np.array([particle.q for particle in self.config.particles])
-        rho = mode_radii(self.positions, self.velocities, frequencies, charge)
+        rho = mode_radii(self.positions, self.velocities, frequencies, charge, self.config.trap.B0)
         return np.where(self.completed[..., np.newaxis, np.newaxis], rho, np.nan)
 
     @property

@@ -203,12 +203,13 @@ def frequency_shifts(
     smaller than a shift by a factor of the order of the relative shifts Δω/ω
     themselves: in simulations of C4 alone the error of Δωz was about half of
     Δωz/ωz (0.2 % of the shift at Δωz/ωz = 4e-3, 1.6 % at 3e-2). So first order
-    holds while every relative shift is small, Δω/ω ≪ 1e-2, and stops holding
-    as it approaches that. Large amplitudes make large shifts: with radii a
-    sizeable fraction of d (ρ ≳ d/3) the relative shifts of even a small C4 are
-    ~1e-3, the orbit nears ``|r| = d`` where the trap's field ends, and in a
-    real trap the higher multipoles left out of the model (C8, C10, growing as
-    (ρ/d)⁸, (ρ/d)¹⁰) are no longer negligible. A shift that nearly cancels
+    holds to 1 % while the relative shifts stay below about 1.5e-2, to 0.1 %
+    below 1.5e-3 (the validation page of the documentation measures it).
+    Large amplitudes make large shifts: with radii a sizeable fraction of d
+    (ρ ≳ d/3) the relative shifts of even a small C4 are ~1e-3, the orbit
+    nears ``|r| = d`` where the trap's field ends, and in a real trap the
+    higher multipoles left out of the model (C8, C10, growing as (ρ/d)⁸,
+    (ρ/d)¹⁰) are no longer negligible. A shift that nearly cancels
     (e.g. Δωz of C4 near ρz² = 2(ρ₊² + ρ₋²)) is known only to the size of the
     left-out terms.
 

@@ -189,11 +189,11 @@ def _signals(result: SimulationResult, particle: Any) -> _Signals:
     if index is None:
         masses = np.array([p.m for p in particles])
         positions = np.einsum("tnk,n->tk", result.r, masses / masses.sum())
-        negative = sum(p.q for p in particles) < 0
+        negative = sum(p.q for p in particles) * config.trap.B0 < 0
         escape = float(np.nanmin(result.escape_time)) if np.isfinite(result.escape_time).any() else math.nan
     else:
         positions = result.r[:, index]
-        negative = guide.q < 0
+        negative = guide.q * config.trap.B0 < 0
         escape = float(result.escape_time[index])
 
     times = result.t

@@ -225,7 +225,7 @@ def sweep(
     -----
     The report's interacting sweep (RK4, h = 0.1 µs) does not resolve close
     encounters: its trapped fraction depends on the step. ``method="adaptive"``
-    with ``rtol=atol=1e-7`` is the converged version (``trapode reproduce``
+    with ``rtol=atol=1e-6`` is the converged version (``trapode reproduce``
     shows both as fig. 16).
 
     Examples

@@ -80,3 +80,28 @@ def test_shapes_follow_the_input_and_bad_input_is_refused():
         trapode.mode_amplitudes(trapode.PenningTrap(B0=0.01, V0=V0, d=D), ions[0])
     with pytest.raises(trapode.ConfigError, match="states"):
         trapode.mode_amplitudes(trap, "ion")
+
+
+def test_a_field_along_minus_z_is_the_mirror_image():
+    # Mirroring y → −y turns B0 ẑ into −B0 ẑ: the mirrored state in the reversed field has the same modes.
+    p = trapode.report_particle_1()
+    mirrored = trapode.Particle(q=p.q, m=p.m, r=(p.r[0], -p.r[1], p.r[2]), v=(p.v[0], -p.v[1], p.v[2]))
+    plain = trapode.mode_amplitudes(trapode.PenningTrap(B0=B0, V0=V0, d=D), p)
+    reversed_field = trapode.mode_amplitudes(trapode.PenningTrap(B0=-B0, V0=V0, d=D), mirrored)
+    for name in ("rho_plus", "rho_minus", "rho_z", "energy_plus", "energy_minus", "energy_z"):
+        assert getattr(reversed_field, name) == pytest.approx(getattr(plain, name), rel=1e-12)
+    assert plain.rho_plus != pytest.approx(plain.rho_minus, rel=1e-3)  # the two modes differ: the check has teeth
+
+
+def test_a_particle_that_left_the_trap_has_no_modes_from_then_on():
+    trap = trapode.PenningTrap(B0=B0, V0=V0, d=D)
+    leaving = trapode.Particle(q=1.0, m=40.0, r=(0.0, 0.0, 450.0), v=(0.0, 0.0, 500.0))
+    config = trapode.SimulationConfig(
+        trap=trap, particles=[trapode.report_particle_1(), leaving], t_end=10.0, n_steps=100, interactions=False
+    )
+    result = trapode.simulate(config, progress=False)
+    assert 0 < result.escape_time[1] < 10.0
+    modes = trapode.mode_amplitudes(trap, result)
+    assert np.isnan(modes.rho_z[result.t >= result.escape_time[1], 1]).all()
+    assert np.isfinite(modes.rho_z[result.t < result.escape_time[1], 1]).all()
+    assert np.isfinite(modes.rho_z[:, 0]).all()
