@@ -133,42 +133,19 @@ def _write_gallery():
     (GENERATED / "gallery.rst").write_text("\n".join(lines), encoding="utf-8")
 
 
-def _write_real_trap_figure():
-    """The figure of examples/real_trap.py, made by running it as it stands."""
+def _run_example(name, *outputs):
+    """Run ``examples/NAME`` as it stands, with its output files (figure, table) under _generated/."""
     import subprocess
 
-    example = HERE.parent / "examples" / "real_trap.py"
-    subprocess.run([sys.executable, str(example), str(GENERATED / "real_trap.png")], check=True, capture_output=True)
-
-
-def _write_long_run():
-    """The figure and table of examples/long_run.py (the long-run comparison), made by running it."""
-    import subprocess
-
-    example = HERE.parent / "examples" / "long_run.py"
-    subprocess.run(
-        [sys.executable, str(example), str(GENERATED / "long_run.png"), str(GENERATED / "long_run.txt")],
-        check=True,
-        capture_output=True,
-    )
-
-
-def _write_validation():
-    """The figure and table of examples/validation.py (frequency shifts against theory), made by running it."""
-    import subprocess
-
-    example = HERE.parent / "examples" / "validation.py"
-    subprocess.run(
-        [sys.executable, str(example), str(GENERATED / "validation.png"), str(GENERATED / "validation.txt")],
-        check=True,
-        capture_output=True,
-    )
+    example = HERE.parent / "examples" / name
+    paths = [str(GENERATED / output) for output in outputs]
+    subprocess.run([sys.executable, str(example), *paths], check=True, capture_output=True)
 
 
 _write_equations()
 _write_cli_reference()
 _write_gallery()
-_write_real_trap_figure()
-_write_long_run()
-_write_validation()
+_run_example("real_trap.py", "real_trap.png")
+_run_example("long_run.py", "long_run.png", "long_run.txt")  # the long-run comparison
+_run_example("validation.py", "validation.png", "validation.txt")  # frequency shifts against theory
 sys.stdout.flush()
