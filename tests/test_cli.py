@@ -111,7 +111,7 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
     assert all(f"({name}.png)" in text for name in figures)
     assert np.isclose(float(text.split("convergence rate ")[2].split()[0]), 4.0, atol=0.02)  # RK4, fig. 13
     # Every sweep is checkpointed; a second run reads them back and writes the same tables.
-    assert len(list((tmp_path / "checkpoints").glob("*.db"))) == 1 + 2 * tiny.seeds
+    assert len(list((tmp_path / "checkpoints").glob("*.db"))) == 1 + 3 * tiny.seeds  # coarse; fine: 2 + converged
     resonances = (tmp_path / "resonances.txt").read_text()
     reproduce(tmp_path, progress=False, settings=tiny)
     assert (tmp_path / "resonances.txt").read_text() == resonances
