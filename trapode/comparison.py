@@ -23,12 +23,14 @@ import numpy as np
 
 from ._validate import count, instance, real, sequence_of
 from .errors import ConfigError
+from .setup.config import SimulationConfig
+from .setup.particles import Particle, report_particle_1
+from .setup.trap import PenningTrap
+from .simulation import simulate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .setup.particles import Particle
-    from .setup.trap import PenningTrap
 
 __all__ = ["LONG_RUN_METHODS", "LongRunComparison", "compare_methods"]
 
@@ -176,19 +178,16 @@ def compare_methods(
     >>> bool(abs(comparison.phase_error["splitting"]).max() < 1e-8)
     True
     """
-    import trapode
-
     from .analytic import is_ideal
     from .integrators import get_method
     from .integrators.adaptive import AdaptiveIntegrator
     from .integrators.base import FixedStepIntegrator
     from .modes import mode_phasors
 
-    trap = (
-        trapode.PenningTrap() if trap is None else instance("trap", trap, trapode.PenningTrap, "a trapode.PenningTrap")
+    trap = PenningTrap() if trap is None else instance("trap", trap, PenningTrap, "a trapode.PenningTrap")
+    particle = (
+        report_particle_1() if particle is None else instance("particle", particle, Particle, "a trapode.Particle")
     )
-    particle = trapode.report_particle_1() if particle is None else particle
-    instance("particle", particle, trapode.Particle, "a trapode.Particle")
     if not is_ideal(trap) or trap.drive is not None:
         raise ConfigError("compare_methods needs an ideal static trap (its closed form): got one with other terms.")
     t_end = real("t_end", t_end, "a positive duration in µs", minimum=0.0, strict=True)
@@ -210,7 +209,7 @@ def compare_methods(
     fields: dict[str, dict] = {key: {} for key in ("n_steps", "seconds", "t", "energy", "phase", "escape")}
     for method, integrator in integrators.items():
         n_steps = evaluations // integrator.stages
-        config = trapode.SimulationConfig(
+        config = SimulationConfig(
             trap=trap,
             particles=(particle,),
             t_end=t_end,
@@ -218,9 +217,9 @@ def compare_methods(
             method=method,
             save_every=max(1, n_steps // samples),
         )
-        trapode.simulate(dataclasses.replace(config, n_steps=1, save_every=1, t_end=t_end / n_steps), progress=False)
+        simulate(dataclasses.replace(config, n_steps=1, save_every=1, t_end=t_end / n_steps), progress=False)
         start = time.perf_counter()  # after a first step, which compiled or loaded the stepper
-        result = trapode.simulate(config, progress=False)
+        result = simulate(config, progress=False)
         fields["seconds"][method] = time.perf_counter() - start
         phasors = mode_phasors(result.r[:, 0], result.v[:, 0], omega, particle.q, trap.B0)
         exact = phasors[0] * np.exp(-1j * np.outer(result.t, omega))

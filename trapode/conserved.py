@@ -45,6 +45,12 @@ class Energies:
     trap: np.ndarray
     coulomb: np.ndarray
 
+    @classmethod
+    def of_states(cls, system, t: np.ndarray, r: np.ndarray, v: np.ndarray) -> Energies:
+        """The energies of states ``r``, ``v`` (rows, N, 3) at ``t`` of a :class:`~trapode.system.ParticleSystem`."""
+        columns = system.energies(t, r, v)
+        return cls(np.asarray(t), columns[:, 0].copy(), columns[:, 1].copy(), columns[:, 2].copy())
+
     @property
     def total(self) -> np.ndarray:
         """Kinetic + trap + Coulomb, eV."""
@@ -66,8 +72,7 @@ def energies(result: SimulationResult) -> Energies:
     from .system import ParticleSystem
 
     system = ParticleSystem.from_config(result.config)
-    columns = system.energies(result.t, result.r, result.v)
-    return Energies(result.t, columns[:, 0].copy(), columns[:, 1].copy(), columns[:, 2].copy())
+    return Energies.of_states(system, result.t, result.r, result.v)
 
 
 def canonical_angular_momentum(result: SimulationResult) -> np.ndarray:

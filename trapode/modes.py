@@ -190,6 +190,8 @@ def conversion_prediction(result: ScanResult) -> np.ndarray | None:
 
 
 _MODE_ORDER = ("plus", "minus", "z")
+#: The per-mode arrays of ModeAmplitudes: rho_plus, ..., energy_z.
+_COLUMNS = tuple(f"{kind}_{mode}" for kind in ("rho", "phase", "energy") for mode in _MODE_ORDER)
 
 
 @dataclass(frozen=True)
@@ -296,7 +298,7 @@ def mode_amplitudes(trap: PenningTrap, states: Particle | Sequence[Particle] | S
         v = np.array([p.v for p in particles], dtype=float)
     q = np.array([p.q for p in particles], dtype=float)
     m = np.array([p.m for p in particles], dtype=float)
-    columns = {name: np.empty(r.shape[:-1]) for name in _fields_of_columns()}
+    columns = {name: np.empty(r.shape[:-1]) for name in _COLUMNS}
     flat_r, flat_v = r.reshape(-1, len(particles), 3), v.reshape(-1, len(particles), 3)
     for kind in {(p.q, p.m) for p in particles}:
         mine = (q == kind[0]) & (m == kind[1])
@@ -314,10 +316,6 @@ def mode_amplitudes(trap: PenningTrap, states: Particle | Sequence[Particle] | S
         for column in columns.values():
             column[gone] = np.nan
     return ModeAmplitudes(**columns, t=times)
-
-
-def _fields_of_columns() -> tuple[str, ...]:
-    return tuple(f"{kind}_{mode}" for kind in ("rho", "phase", "energy") for mode in _MODE_ORDER)
 
 
 def _is_axisymmetric(matrix: np.ndarray) -> bool:

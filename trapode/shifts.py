@@ -270,45 +270,45 @@ def frequency_shifts(
 
 
 def _octupole(
-    trap: PenningTrap, f: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
+    trap: PenningTrap, freqs: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
 ) -> tuple[float, float, float]:
     """C4's (Δω₊, Δωz, Δω₋) in rad/µs (PHYSICS.md, Ketter et al. 2014)."""
     a, b, z = rho_plus**2, rho_minus**2, rho_z**2
     scale = 0.75 * trap.C4 / trap.d**2
-    radial = scale * f.omega_z**2 / (f.omega_plus - f.omega_minus)
+    radial = scale * freqs.omega_z**2 / (freqs.omega_plus - freqs.omega_minus)
     return (
         radial * (a + 2 * b - 2 * z),
-        scale * f.omega_z * (z - 2 * a - 2 * b),
+        scale * freqs.omega_z * (z - 2 * a - 2 * b),
         -radial * (2 * a + b - 2 * z),
     )
 
 
 def _dodecapole(
-    trap: PenningTrap, f: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
+    trap: PenningTrap, freqs: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
 ) -> tuple[float, float, float]:
     """C6's (Δω₊, Δωz, Δω₋) in rad/µs: Δωz from PHYSICS.md, Δω± derived (module docstring)."""
     a, b, z = rho_plus**2, rho_minus**2, rho_z**2
     scale = 15 / 16 * trap.C6 / trap.d**4
-    radial = scale * f.omega_z**2 / (f.omega_plus - f.omega_minus)
+    radial = scale * freqs.omega_z**2 / (freqs.omega_plus - freqs.omega_minus)
     return (
         radial * (-3 * z * z + 6 * z * (a + 2 * b) - (a * a + 6 * a * b + 3 * b * b)),
-        scale * f.omega_z * (z * z - 6 * z * (a + b) + 3 * (a * a + b * b + 4 * a * b)),
+        scale * freqs.omega_z * (z * z - 6 * z * (a + b) + 3 * (a * a + b * b + 4 * a * b)),
         radial * (3 * z * z - 6 * z * (2 * a + b) + (3 * a * a + 6 * a * b + b * b)),
     )
 
 
 def _bottle(
-    trap: PenningTrap, f: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
+    trap: PenningTrap, freqs: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
 ) -> tuple[float, float, float]:
     """B2's (Δω₊, Δωz, Δω₋) in rad/µs: Δωz, Δω₊ from PHYSICS.md, Δω₋ derived (module docstring)."""
     a, b, z = rho_plus**2, rho_minus**2, rho_z**2
     ratio = trap.B2 * _PER_SQUARE_METRE / trap.B0  # B2/B0 in 1/µm²
-    omega_sum = f.omega_plus + f.omega_minus  # = ωc in the axisymmetric trap
-    radial = ratio * f.omega_c / (2 * (f.omega_plus - f.omega_minus))
+    omega_sum = freqs.omega_plus + freqs.omega_minus  # = ωc in the axisymmetric trap
+    radial = ratio * freqs.omega_c / (2 * (freqs.omega_plus - freqs.omega_minus))
     return (
-        radial * (f.omega_plus * z - f.omega_plus * a - omega_sum * b),
-        ratio * f.omega_c / (2 * f.omega_z) * (f.omega_plus * a + f.omega_minus * b),
-        radial * (-f.omega_minus * z + f.omega_minus * b + omega_sum * a),
+        radial * (freqs.omega_plus * z - freqs.omega_plus * a - omega_sum * b),
+        ratio * freqs.omega_c / (2 * freqs.omega_z) * (freqs.omega_plus * a + freqs.omega_minus * b),
+        radial * (-freqs.omega_minus * z + freqs.omega_minus * b + omega_sum * a),
     )
 
 
@@ -348,5 +348,5 @@ def invariance_check(trap: PenningTrap, particle: Particle) -> float:
     """
     instance("invariance_check trap", trap, PenningTrap, "a trapode.PenningTrap")
     instance("invariance_check particle", particle, Particle, "a trapode.Particle")
-    f = trap.frequencies(particle)
-    return (f.omega_plus**2 + f.omega_z**2 + f.omega_minus**2 - f.omega_c**2) / f.omega_c**2
+    freqs = trap.frequencies(particle)
+    return (freqs.omega_plus**2 + freqs.omega_z**2 + freqs.omega_minus**2 - freqs.omega_c**2) / freqs.omega_c**2

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._validate import flag, instance, warn_outside_package
 from .budget import check_duration, check_memory
+from .conserved import Energies
 from .errors import AccuracyWarning, ConfinementWarning, IntegrationError, Interrupted, NonFiniteStateError
 from .integrators import AdaptiveIntegrator, FixedStepIntegrator, SolveIvpIntegrator, get_method
 from .integrators.base import Integrator, Trajectory
@@ -149,8 +150,7 @@ def _warn_energy_drift(
     if not isinstance(integrator, FixedStepIntegrator) or not system.model.IS_STATIC:
         return
     rows = [0, -1]
-    energies = system.energies(np.zeros(2), trajectory.r[rows], trajectory.v[rows])
-    drift = abs(energies[1].sum() - energies[0].sum()) / np.abs(energies[0]).sum()
+    drift = abs(Energies.of_states(system, np.zeros(2), trajectory.r[rows], trajectory.v[rows]).relative_change[-1])
     if drift > ENERGY_DRIFT_WARNING:
         warn_outside_package(
             f"The total energy of the {system.n_particles} interacting particles changed by {drift:.2g} of its size "
