@@ -7,9 +7,11 @@ The public namespace is small; everything in it is documented in its module:
 - excitations: :class:`DipoleExcitation`, :class:`QuadrupoleExcitation`,
   :class:`VoltageModulation` (``PenningTrap(excitations=...)``) and buffer-gas
   damping (``SimulationConfig(damping=...)``);
-- particles and runs: :class:`Particle`, :func:`random_particles`,
+- particles and runs: :class:`Particle`, :class:`ParticleSet`, :func:`random_particles`,
   :class:`SimulationConfig`, :func:`load_config`;
+- clouds: :class:`ParticleSet`, :func:`cloud_diagnostics` (:class:`CloudDiagnostics`);
 - running: :func:`simulate`, :class:`SimulationResult` (with its :class:`Energies`), :func:`load_result`,
+  runs streamed to HDF5 (:class:`StreamedResult`, :func:`load_stream`, :func:`resume`),
   :func:`right_hand_side`, :func:`available_methods`, :func:`register_method`;
 - scans over any parameter: :func:`scan`, :class:`ScanResult`,
   :func:`scan_parameters`;
@@ -34,6 +36,7 @@ from . import units
 from .accuracy import MethodErrors, method_errors, suggest_steps
 from .analysis import ConvergenceStudy, convergence_rate, convergence_study, max_error, relative_error
 from .analytic import RadialAmplitudes, analytic_solution, radial_amplitudes
+from .clouds import CloudDiagnostics, cloud_diagnostics
 from .comparison import LongRunComparison, compare_methods
 from .conserved import Energies, canonical_angular_momentum
 from .errors import (
@@ -50,6 +53,7 @@ from .floquet import Band, StabilityChart, monodromy, stability_chart
 from .integrators import available_methods, register_method
 from .linear import TrapFrequencies
 from .modes import ModeAmplitudes, mode_amplitudes
+from .output import StreamedResult, load_stream
 from .resonances import Resonance, ResonanceScan, find_resonances, predicted_resonances
 from .result import SimulationResult, load_result
 from .scans import ScanError, ScanResult, scan, scan_parameters
@@ -58,6 +62,7 @@ from .setup import (
     Drive,
     MagneticField,
     Particle,
+    ParticleSet,
     PenningTrap,
     Potential,
     QuadrupoleExcitation,
@@ -69,7 +74,7 @@ from .setup import (
     report_particle_2,
 )
 from .shifts import FrequencyShifts, frequency_shifts, invariance_check
-from .simulation import simulate
+from .simulation import resume, simulate
 from .spectrum import MeasuredFrequencies, Peak, measure_frequencies, plot_spectrum
 from .sweep import SweepError, SweepResult, sweep
 from .system import right_hand_side
@@ -77,6 +82,7 @@ from .system import right_hand_side
 __all__ = [
     "AccuracyWarning",
     "Band",
+    "CloudDiagnostics",
     "ConfigError",
     "ConfinementWarning",
     "ConvergenceStudy",
@@ -95,6 +101,7 @@ __all__ = [
     "ModeAmplitudes",
     "NonFiniteStateError",
     "Particle",
+    "ParticleSet",
     "Peak",
     "PenningTrap",
     "Potential",
@@ -107,6 +114,7 @@ __all__ = [
     "SimulationConfig",
     "SimulationResult",
     "StabilityChart",
+    "StreamedResult",
     "SweepError",
     "SweepResult",
     "TrapFrequencies",
@@ -114,6 +122,7 @@ __all__ = [
     "analytic_solution",
     "available_methods",
     "canonical_angular_momentum",
+    "cloud_diagnostics",
     "compare_methods",
     "convergence_rate",
     "convergence_study",
@@ -123,6 +132,7 @@ __all__ = [
     "invariance_check",
     "load_config",
     "load_result",
+    "load_stream",
     "max_error",
     "measure_frequencies",
     "method_errors",
@@ -136,6 +146,7 @@ __all__ = [
     "relative_error",
     "report_particle_1",
     "report_particle_2",
+    "resume",
     "right_hand_side",
     "scan",
     "scan_parameters",

@@ -13,7 +13,7 @@ from ._validate import choice, counts, instance, reals, short_repr
 from .analytic import analytic_solution
 from .errors import ConfigError
 from .setup.config import SimulationConfig
-from .simulation import simulate
+from .simulation import simulate_in_memory
 from .system import ParticleSystem
 
 __all__ = ["ConvergenceStudy", "convergence_rate", "convergence_study", "max_error", "relative_error"]
@@ -242,7 +242,7 @@ def convergence_study(
     for k, n in enumerate(n_steps):
         # Every state is compared, so every state is kept.
         runs = {
-            method: simulate(dataclasses.replace(config, method=method, n_steps=n, save_every=1))
+            method: simulate_in_memory(dataclasses.replace(config, method=method, n_steps=n, save_every=1))
             for method in (*methods, *(() if reference == "analytic" else (reference,)))
         }
         t = runs[methods[0]].t

@@ -24,9 +24,10 @@ import numpy as np
 from ._validate import count, instance, real, sequence_of
 from .errors import ConfigError
 from .setup.config import SimulationConfig
+from .setup.particle_set import ParticleSet
 from .setup.particles import Particle, report_particle_1
 from .setup.trap import PenningTrap
-from .simulation import simulate
+from .simulation import simulate, simulate_in_memory
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -211,7 +212,7 @@ def compare_methods(
         n_steps = evaluations // integrator.stages
         config = SimulationConfig(
             trap=trap,
-            particles=(particle,),
+            particles=ParticleSet.from_particles([particle]),
             t_end=t_end,
             n_steps=n_steps,
             method=method,
@@ -219,7 +220,7 @@ def compare_methods(
         )
         simulate(dataclasses.replace(config, n_steps=1, save_every=1, t_end=t_end / n_steps), progress=False)
         start = time.perf_counter()  # after a first step, which compiled or loaded the stepper
-        result = simulate(config, progress=False)
+        result = simulate_in_memory(config, progress=False)
         fields["seconds"][method] = time.perf_counter() - start
         phasors = mode_phasors(result.r[:, 0], result.v[:, 0], omega, particle.q, trap.B0)
         exact = phasors[0] * np.exp(-1j * np.outer(result.t, omega))

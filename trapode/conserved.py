@@ -105,8 +105,7 @@ def canonical_angular_momentum(result: SimulationResult) -> np.ndarray:
             "canonical_angular_momentum needs a magnetic field symmetric about the trap axis, got "
             f"tilt = {trap.tilt:g} rad and {len(trap.magnetic_fields)} user magnetic field(s)."
         )
-    q = np.array([p.q for p in result.config.particles])
-    m = np.array([p.m for p in result.config.particles])
+    q, m = result.config.particles.q, result.config.particles.m
     x, y, z = result.r[..., 0], result.r[..., 1], result.r[..., 2]
     rho2 = x**2 + y**2
     tesla = trap.units.tesla

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.constants
 
-from ._validate import instance, sequence_of
+from ._validate import instance, short_repr
+from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .result import SimulationResult
@@ -158,14 +159,8 @@ def conversion_prediction(result: ScanResult) -> np.ndarray | None:
         return None
     (which,) = quadrupoles
     frequencies = result.frequencies
-    charge = np.array([particle.q for particle in config.particles])
-    mass = np.array([particle.m for particle in config.particles])
-    start = mode_radii(
-        np.array([particle.r for particle in config.particles]),
-        np.array([particle.v for particle in config.particles]),
-        frequencies[(0,) * len(result.shape)],
-        charge,
-    )
+    charge, mass = config.particles.q, config.particles.m
+    start = mode_radii(config.particles.r, config.particles.v, frequencies[(0,) * len(result.shape)], charge)
     if np.any(start[:, 0] > 1e-3 * start[:, 1]):
         return None
     values = np.empty((*result.shape, len(config.particles), 3))
@@ -281,6 +276,7 @@ def mode_amplitudes(trap: PenningTrap, states: Particle | Sequence[Particle] | S
     """
     from .linear import linear_system
     from .result import SimulationResult
+    from .setup.particle_set import ParticleSet, as_particle_set
     from .setup.particles import Particle
     from .setup.trap import PenningTrap
 
@@ -290,22 +286,25 @@ def mode_amplitudes(trap: PenningTrap, states: Particle | Sequence[Particle] | S
         particles = states.config.particles
         r, v, times = states.r, states.v, states.t
     elif isinstance(states, Particle):
-        particles = (states,)
-        r, v = np.array(states.r, dtype=float), np.array(states.v, dtype=float)
+        particles = as_particle_set("states", states)
+        r, v = particles.r[0], particles.v[0]
     else:
-        particles = sequence_of("states", states, Particle, "trapode.Particle or a SimulationResult")
-        r = np.array([p.r for p in particles], dtype=float)
-        v = np.array([p.v for p in particles], dtype=float)
-    q = np.array([p.q for p in particles], dtype=float)
-    m = np.array([p.m for p in particles], dtype=float)
+        if not isinstance(states, (ParticleSet, list, tuple)):
+            raise ConfigError(
+                "states must be a trapode.Particle, a ParticleSet, a sequence of trapode.Particle or a "
+                f"SimulationResult, got {short_repr(states)}."
+            )
+        particles = as_particle_set("states", states)
+        r, v = particles.r, particles.v
     columns = {name: np.empty(r.shape[:-1]) for name in _COLUMNS}
     flat_r, flat_v = r.reshape(-1, len(particles), 3), v.reshape(-1, len(particles), 3)
-    for kind in {(p.q, p.m) for p in particles}:
-        mine = (q == kind[0]) & (m == kind[1])
-        particle = next(p for p in particles if (p.q, p.m) == kind)
+    for indices in particles.kinds():
+        mine = np.zeros(len(particles), dtype=bool)
+        mine[indices] = True
+        particle = particles[int(indices[0])]
         frequencies = trap.frequencies(particle)  # raises, naming the criterion, if the trap does not confine it
         matrix, offset = linear_system(trap, particle)
-        values = _modes(matrix, offset, frequencies, kind[0], kind[1], flat_r[:, mine], flat_v[:, mine])
+        values = _modes(matrix, offset, frequencies, particle.q, particle.m, flat_r[:, mine], flat_v[:, mine])
         for name, value in values.items():
             columns[name].reshape(flat_r.shape[:2])[:, mine] = value
     # Internal energies are u µm²/µs²; one volt is `volt` internal units per e.

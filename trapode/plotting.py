@@ -31,10 +31,12 @@ from ._validate import flag, instance, sequence_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.typing import ColorType
     from mpl_toolkits.mplot3d.axes3d import Axes3D
 
     from .analysis import ConvergenceStudy
+    from .clouds import CloudDiagnostics
     from .floquet import StabilityChart
     from .resonances import Resonance
     from .result import SimulationResult
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "plot_3d",
     "plot_axial_motion",
+    "plot_cloud_diagnostics",
     "plot_error",
     "plot_fraction_trapped",
     "plot_phase",
@@ -495,3 +498,41 @@ def plot_scan(result: ScanResult, ax: Axes | None = None, theory: bool = True) -
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return ax
+
+
+def plot_cloud_diagnostics(diagnostics: CloudDiagnostics, title: str | None = None) -> Figure:
+    """Four panels against time: size (µm), density (m⁻³), rotation frequency (rad/µs) and temperatures (K).
+
+    Parameters
+    ----------
+    diagnostics : CloudDiagnostics
+        From :func:`trapode.cloud_diagnostics`.
+    title : str, optional
+        The figure's title.
+    """
+    import matplotlib.pyplot as plt
+
+    from .clouds import CloudDiagnostics as Diagnostics
+
+    instance("diagnostics", diagnostics, Diagnostics, "a trapode.CloudDiagnostics")
+    figure, ((size, density), (rotation, temperature)) = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    t = diagnostics.t
+    size.plot(t, diagnostics.radius, label="radius a")
+    size.plot(t, diagnostics.axial_extent, label="axial half-length b")
+    size.set_ylabel("size (µm)")
+    size.legend()
+    density.plot(t, diagnostics.density, color="C2")
+    density.set_ylabel("density (m⁻³)")
+    rotation.plot(t, diagnostics.rotation_frequency, color="C3")
+    rotation.set_ylabel("rotation frequency (rad/µs)")
+    temperature.semilogy(t, diagnostics.temperature_axial, label="axial")
+    temperature.semilogy(t, diagnostics.temperature_cyclotron, label="cyclotron")
+    temperature.set_ylabel("temperature (K)")
+    temperature.legend()
+    for ax in (rotation, temperature):
+        ax.set_xlabel("t (µs)")
+    for ax in (size, density, rotation, temperature):
+        ax.grid(alpha=0.3)
+    figure.suptitle(title or f"Cloud of {int(diagnostics.n_particles.max(initial=0))} particles")
+    figure.tight_layout()
+    return figure

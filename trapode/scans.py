@@ -266,7 +266,7 @@ class ScanResult:
         point's trap frequencies.
         """
         frequencies = self.frequencies
-        charge = np.array([particle.q for particle in self.config.particles])
+        charge = self.config.particles.q
         rho = mode_radii(self.positions, self.velocities, frequencies, charge, self.config.trap.B0)
         return np.where(self.completed[..., np.newaxis, np.newaxis], rho, np.nan)
 
@@ -278,7 +278,7 @@ class ScanResult:
         time-of-flight detector measures through the magnetic moment
         ``μ = E_r / B``.
         """
-        mass = np.array([particle.m for particle in self.config.particles])
+        mass = self.config.particles.m
         return orbit_energy(self.radii, self.frequencies, mass)
 
     @property

@@ -7,32 +7,43 @@ configuration → compiled model (:mod:`trapode.compile`) → stepper
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import pathlib
+
 import numpy as np
 
-from ._validate import flag, instance, warn_outside_package
+from ._files import check_writable
+from ._validate import count, flag, instance, warn_outside_package
 from .budget import check_duration, check_memory
 from .conserved import Energies
-from .errors import AccuracyWarning, ConfinementWarning, IntegrationError, Interrupted, NonFiniteStateError
-from .integrators import AdaptiveIntegrator, FixedStepIntegrator, SolveIvpIntegrator, get_method
+from .errors import (
+    AccuracyWarning,
+    ConfigError,
+    ConfinementWarning,
+    IntegrationError,
+    Interrupted,
+    NonFiniteStateError,
+)
+from .integrators import METHODS, AdaptiveIntegrator, FixedStepIntegrator, SolveIvpIntegrator, get_method
 from .integrators.base import Integrator, Trajectory
+from .integrators.driven import MemoryRows, StartState, driven_integrate
 from .monitor import Monitor
+from .output import StreamedResult, Writer, check_output, load_stream, start_of
 from .result import SimulationResult
 from .setup.config import SimulationConfig
 from .system import ParticleSystem
 
-__all__ = ["simulate"]
+__all__ = ["resume", "simulate", "simulate_in_memory", "uses_fmm"]
 
 
 def _warn_unconfined(config: SimulationConfig) -> None:
     """Warn once per kind of particle that the static trap cannot hold."""
-    grouped: dict[tuple, list[int]] = {}
-    for index, particle in enumerate(config.particles):
-        grouped.setdefault(particle.kind, []).append(index)
-    for indices in grouped.values():
-        particle = config.particles[indices[0]]
+    for indices in config.particles.kinds():
+        particle = config.particles[int(indices[0])]
         problems = config.trap.confinement_problems(particle)
         if problems:
-            shown = ", ".join(map(str, indices[:5])) + (", ..." if len(indices) > 5 else "")
+            shown = ", ".join(map(str, indices[:5].tolist())) + (", ..." if len(indices) > 5 else "")
             warn_outside_package(
                 f"The trap cannot confine particle{'s' if len(indices) > 1 else ''} {shown} ({particle.label()}): "
                 f"{'; '.join(problems)}.",
@@ -56,7 +67,42 @@ def _check_cost(config: SimulationConfig, integrator: Integrator, system: Partic
     check_duration(seconds, what, "shorten t_end, use fewer steps or particles, or split the run")
 
 
-def simulate(config: SimulationConfig, *, progress: bool = True) -> SimulationResult:
+def uses_fmm(config: SimulationConfig, integrator: Integrator) -> bool:
+    """Whether a run sums its Coulomb interaction by the FMM: ``coulomb`` resolved for its method and size.
+
+    Raises ConfigError for ``"fmm"`` with a method that cannot take it, or without FMM3D installed.
+    """
+    from .forces.fmm import FMM_CROSSOVER, fmm_available, require_fmm
+
+    if not config.interactions or config.n_particles < 2 or config.coulomb == "direct":
+        return False
+    driven = getattr(integrator, "driven_step", None) is not None
+    if config.coulomb == "auto":
+        return driven and config.n_particles >= FMM_CROSSOVER and fmm_available()
+    if not driven:
+        takes = ", ".join(repr(name) for name, method in METHODS.items() if getattr(method, "driven_step", None))
+        raise ConfigError(
+            f"SimulationConfig.coulomb = 'fmm' needs a method with one Coulomb sum per stage ({takes}), got "
+            f"method {config.method!r}; use coulomb='direct' with it."
+        )
+    require_fmm("SimulationConfig.coulomb")
+    return True
+
+
+def _set_threads(threads: int | None) -> int:
+    """Set numba's thread count for a run (None: leave it); returns the count it had."""
+    import numba
+
+    before = numba.get_num_threads()
+    if threads is not None:
+        most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+        numba.set_num_threads(count("threads", threads, maximum=most))
+    return before
+
+
+def simulate(
+    config: SimulationConfig, *, progress: bool = True, threads: int | None = None
+) -> SimulationResult | StreamedResult:
     """Integrate the motion of the particles of ``config``.
 
     Parameters
@@ -67,13 +113,18 @@ def simulate(config: SimulationConfig, *, progress: bool = True) -> SimulationRe
     progress : bool
         Show a progress bar on stderr for a run that takes more than a second
         (only on a terminal). Default True.
+    threads : int, optional
+        Threads for the compiled kernels (numba's), at most the cores numba
+        found; default: numba's setting (``NUMBA_NUM_THREADS``, all cores).
+        The FMM's threads are OpenMP's (``OMP_NUM_THREADS``).
 
     Returns
     -------
-    SimulationResult
+    SimulationResult or StreamedResult
         Times ``t`` (µs), positions ``r`` (µm) and velocities ``v`` (µm/µs) of
         every particle at the kept steps, and ``trapped`` and ``escape_time``,
-        checked at every step.
+        checked at every step. With ``config.output``, a
+        :class:`~trapode.output.StreamedResult` that reads them from the file.
 
     Raises
     ------
@@ -109,13 +160,160 @@ def simulate(config: SimulationConfig, *, progress: bool = True) -> SimulationRe
     instance("config", config, SimulationConfig, "a trapode.SimulationConfig")
     progress = flag("progress", progress)
     integrator = get_method(config.method)
-    system = ParticleSystem.from_config(config)
+    fmm = uses_fmm(config, integrator)
+    _check_output(config, integrator)
+    system = ParticleSystem.from_config(config, fmm=fmm)
     _check_cost(config, integrator, system)
     _warn_unconfined(config)
-    with Monitor(config.n_steps, "step", config.method, progress) as monitor:
-        trajectory = integrator.integrate(
-            system, config.t_end, config.n_steps, config.save_stride, config.rtol, config.atol, monitor=monitor
+    before = _set_threads(threads)
+    try:
+        if config.output is not None or fmm:
+            return _driven(config, integrator, system, progress)
+        with Monitor(config.n_steps, "step", config.method, progress) as monitor:
+            trajectory = integrator.integrate(
+                system, config.t_end, config.n_steps, config.save_stride, config.rtol, config.atol, monitor=monitor
+            )
+    finally:
+        _set_threads(before)
+    return _finish(config, integrator, system, trajectory)
+
+
+def resume(path: str | os.PathLike[str], *, progress: bool = True, threads: int | None = None) -> StreamedResult:
+    """Go on with a run streamed to ``path`` (``output=``) that was killed or interrupted, from its last state.
+
+    The states written are copied into a new file, which then replaces the
+    old one (so a failure before that leaves the old file as it was), and the
+    run goes on from the last state written, step for step as the run itself
+    would have gone: a fixed-step run resumed ends in the same state, bit for
+    bit (the ``"adaptive"`` method starts its step size afresh).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The stream file.
+    progress, threads
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    StreamedResult
+        The whole run, read from ``path``; the file as it is if the run was complete.
+
+    Raises
+    ------
+    ConfigError
+        If the file is not a trapode stream file, holds no state, or its last state is not finite.
+    """
+    stream = load_stream(path)
+    target = stream.path
+    with stream:
+        if stream.complete:
+            return load_stream(target)
+        config = stream.config
+        start = start_of(stream)
+        if not (np.isfinite(start.pos).all() and np.isfinite(start.vel).all()):
+            raise ConfigError(
+                f"{target}: its last state (step {start.step}) is not finite; there is nothing to go on from."
+            )
+        integrator = get_method(config.method)
+        fmm = uses_fmm(config, integrator)
+        system = ParticleSystem.from_config(config, fmm=fmm)
+        temporary = target.with_name(f".{target.name}.resuming")
+        check_writable("resume path", temporary)
+        writer = Writer(temporary, config, copy_from=stream.file, rows=stream.n_rows)
+    os.replace(temporary, target)  # the writer goes on writing to the file under its new name
+    writer.path = target
+    before = _set_threads(threads)
+    try:
+        result = _driven(config, integrator, system, progress, start=start, writer=writer)
+    finally:
+        _set_threads(before)
+    assert isinstance(result, StreamedResult)
+    return result
+
+
+def simulate_in_memory(config: SimulationConfig, *, progress: bool = True) -> SimulationResult:
+    """:func:`simulate` keeping the states in memory, whatever ``config.output`` says (for analyses that need them)."""
+    result = simulate(dataclasses.replace(config, output=None), progress=progress)
+    assert isinstance(result, SimulationResult)
+    return result
+
+
+def _check_output(config: SimulationConfig, integrator: Integrator) -> None:
+    """Before any work: a run with ``output`` has a fixed-step method, h5py, and a file it can write."""
+    if config.output is None:
+        return
+    if not isinstance(integrator, FixedStepIntegrator):
+        raise ConfigError(
+            f"SimulationConfig.output streams the states of a fixed-step method; method {config.method!r} keeps "
+            "them in memory: leave output unset, or use 'adaptive' (the compiled DOP853)."
         )
+    check_output(config)
+
+
+def _driven(
+    config: SimulationConfig,
+    integrator: Integrator,
+    system: ParticleSystem,
+    progress: bool,
+    start: StartState | None = None,
+    writer: Writer | None = None,
+) -> SimulationResult | StreamedResult:
+    """A run whose loop is driven from Python (:mod:`trapode.integrators.driven`): FMM, streamed, or resumed."""
+    assert isinstance(integrator, FixedStepIntegrator)
+    if writer is None and config.output is not None:
+        writer = Writer(pathlib.Path(config.output), config)
+    rows = writer if writer is not None else MemoryRows(config.n_steps, config.save_stride, system.n_particles)
+    done = start.step if start is not None else 0
+    try:
+        with Monitor(config.n_steps - done, "step", config.method, progress) as monitor:
+            trajectory = driven_integrate(
+                integrator,
+                system,
+                config.t_end,
+                config.n_steps,
+                config.save_stride,
+                rows,
+                config.rtol,
+                config.atol,
+                monitor,
+                coulomb_sum=system.coulomb_sum() if system.fmm_tolerance else None,
+                start=start,
+            )
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        raise
+    if writer is None:
+        return _finish(config, integrator, system, trajectory)
+    writer.finish(trajectory.trapped, complete=trajectory.stopped_at < 0)
+    streamed = load_stream(writer.path)
+    if trajectory.stopped_at < 0:
+        return streamed
+    step = trajectory.stopped_at
+    time = step * config.step_size
+    kept = f"the {streamed.n_rows} state(s) written to {writer.path}, ending with that one,"
+    if trajectory.interrupted:
+        raise Interrupted(
+            f"Interrupted at step {step} of {config.n_steps} (t = {time:.6g} µs); {kept} are on this exception's "
+            "`result`, and trapode.resume(path) goes on from there.",
+            result=streamed,
+            step=step,
+            time=time,
+        )
+    raise NonFiniteStateError(
+        f"The state became non-finite by step {step} (t = {time:.6g} µs), with method {config.method!r}; {kept} "
+        "are on this exception's `result`. Try a smaller step (more n_steps) or check for particles that collide.",
+        step=step,
+        time=time,
+        particle=None,
+        result=streamed,
+    )
+
+
+def _finish(
+    config: SimulationConfig, integrator: Integrator, system: ParticleSystem, trajectory: Trajectory
+) -> SimulationResult:
     result = _result(config, trajectory)
     if trajectory.stopped_at < 0:
         _warn_energy_drift(config, integrator, system, trajectory)
@@ -145,7 +343,7 @@ def _warn_energy_drift(
     The change from the first to the last state, relative to the sum of the
     magnitudes of the kinetic, trap and Coulomb energies at the start.
     """
-    if not system.interactions or isinstance(integrator, AdaptiveIntegrator):
+    if not system.interactions or system.fmm_tolerance or isinstance(integrator, AdaptiveIntegrator):
         return
     if not isinstance(integrator, FixedStepIntegrator) or not system.model.IS_STATIC:
         return

@@ -187,7 +187,7 @@ def _signals(result: SimulationResult, particle: Any) -> _Signals:
     theory = config.trap.frequencies(guide)  # ConfigError if the trap does not confine it
     label = "the centre of mass" if index is None else f"particle {index}"
     if index is None:
-        masses = np.array([p.m for p in particles])
+        masses = particles.m
         positions = np.einsum("tnk,n->tk", result.r, masses / masses.sum())
         negative = sum(p.q for p in particles) * config.trap.B0 < 0
         escape = float(np.nanmin(result.escape_time)) if np.isfinite(result.escape_time).any() else math.nan

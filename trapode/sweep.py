@@ -23,6 +23,7 @@ from ._validate import count, flag, instance, real, sequence_of
 from .errors import ConfigError, Interrupted
 from .scans import ScanError, ScanResult, scan, scan_grid
 from .setup.config import SimulationConfig
+from .setup.particle_set import ParticleSet
 from .setup.particles import Particle
 from .setup.trap import Drive, PenningTrap
 
@@ -245,13 +246,14 @@ def sweep(
     # The runs' trap has the drive; each run sets its amplitude and frequency by path.
     config = SimulationConfig(
         trap=dataclasses.replace(trap, drive=Drive(0.0, 1.0)),
-        particles=ions,
+        particles=ParticleSet.from_particles(ions),
         t_end=t_end,
         n_steps=n_steps,
         method=method,
         interactions=interactions,
         save_every="final",
-        **{name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None},
+        rtol=SimulationConfig.rtol if rtol is None else rtol,
+        atol=SimulationConfig.atol if atol is None else atol,
     )
     try:
         scanned = scan(
@@ -280,7 +282,7 @@ def _as_sweep(trap: PenningTrap, scanned: ScanResult) -> SweepResult:
     config = scanned.config
     return SweepResult(
         trap=dataclasses.replace(trap, drive=None),
-        ions=config.particles,
+        ions=tuple(config.particles),
         amplitudes=scanned.grids[0],
         omegas=scanned.grids[1],
         t_end=config.t_end,

@@ -8,6 +8,7 @@ derived constants. Nothing below this layer sees the trap.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +25,7 @@ from .forces.total import COULOMB_OFF, COULOMB_SERIAL, COULOMB_THREADED
 
 if TYPE_CHECKING:
     from .setup.config import SimulationConfig
+    from .setup.particle_set import ParticleSet
     from .setup.particles import Particle
     from .setup.trap import PenningTrap
 
@@ -58,6 +60,10 @@ class ParticleSystem:
         Whether the Coulomb force between particles is on (never for one particle).
     damping : float
         Damping rate γ of a buffer gas in 1/µs; 0 compiles the model without drag.
+    fmm_tolerance : float
+        0 (default): the compiled kernels sum the Coulomb pairs directly. A
+        tolerance: the interaction is summed by the fast multipole method,
+        from Python (:meth:`coulomb_sum`), and the compiled kernels leave it out.
     """
 
     trap: Any
@@ -67,23 +73,35 @@ class ParticleSystem:
     mass: np.ndarray
     interactions: bool
     damping: float = 0.0
+    fmm_tolerance: float = 0.0
 
     @classmethod
-    def from_config(cls, config: SimulationConfig) -> ParticleSystem:
-        """Build the arrays of a :class:`~trapode.SimulationConfig`."""
-        return cls.from_particles(config.particles, config.trap, config.interactions, config.damping)
+    def from_config(cls, config: SimulationConfig, fmm: bool = False) -> ParticleSystem:
+        """Build the arrays of a :class:`~trapode.SimulationConfig`; ``fmm``: sum the interaction by the FMM."""
+        system = cls.from_particles(config.particles, config.trap, config.interactions, config.damping)
+        if fmm and system.interactions:
+            return dataclasses.replace(system, fmm_tolerance=config.fmm_tolerance)
+        return system
 
     @classmethod
     def from_particles(
-        cls, particles: Sequence[Particle], trap: PenningTrap, interactions: bool, damping: float = 0.0
+        cls,
+        particles: ParticleSet | Sequence[Particle],
+        trap: PenningTrap,
+        interactions: bool,
+        damping: float = 0.0,
     ) -> ParticleSystem:
         """Build the arrays for ``particles`` in ``trap`` (a :class:`~trapode.PenningTrap`), with drag γ ``damping``."""
+        from .setup.particle_set import ParticleSet, as_particle_set
+
+        if not isinstance(particles, ParticleSet):
+            particles = as_particle_set("particles", list(particles))
         return cls(
             trap=trap,
-            positions=np.ascontiguousarray(np.array([p.r for p in particles], dtype=np.float64).T),
-            velocities=np.ascontiguousarray(np.array([p.v for p in particles], dtype=np.float64).T),
-            charge=np.array([p.q for p in particles], dtype=np.float64),
-            mass=np.array([p.m for p in particles], dtype=np.float64),
+            positions=np.ascontiguousarray(particles.r.T),
+            velocities=np.ascontiguousarray(particles.v.T),
+            charge=np.array(particles.q, dtype=np.float64),
+            mass=np.array(particles.m, dtype=np.float64),
             interactions=bool(interactions and len(particles) > 1),
             damping=float(damping),
         )
@@ -125,9 +143,21 @@ class ParticleSystem:
     @property
     def coulomb(self) -> int:
         """How the Coulomb sum runs: off, on one thread, or on all threads (thousands of particles)."""
-        if not self.interactions:
+        if not self.interactions or self.fmm_tolerance:
             return COULOMB_OFF
         return COULOMB_THREADED if self.n_particles >= THREADED_COULOMB_MIN_PARTICLES else COULOMB_SERIAL
+
+    def coulomb_sum(self) -> Callable[[np.ndarray], np.ndarray]:
+        """The fast multipole method's Coulomb accelerations, positions (3, N) µm → (3, N) µm/µs²."""
+        from .forces.fmm import fmm_accelerations
+
+        out = np.empty_like(self.positions)
+
+        def accelerations(pos: np.ndarray) -> np.ndarray:
+            fmm_accelerations(pos, self.charge, self.q_over_m, self.coulomb_constant, self.fmm_tolerance, out)
+            return out
+
+        return accelerations
 
     def chunk_steps(self, runs_per_thread: int = 1) -> int:
         """Steps per call of a compiled stepper: about a tenth of a second of work.

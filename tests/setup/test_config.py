@@ -24,7 +24,7 @@ def test_values_are_normalised(particle_1):
         ({"t_end": float("inf")}, r"t_end.*not finite"),
         ({"particles": []}, r"at least one trapode\.Particle"),
         ({"particles": [1.0]}, r"particles\[0\] must be trapode\.Particle"),
-        ({"particles": "ions"}, r"particles must be a sequence of trapode\.Particle"),
+        ({"particles": "ions"}, r"particles must be a trapode\.ParticleSet or a sequence of trapode\.Particle"),
         ({"interactions": "yes"}, r"interactions must be True or False, got 'yes'"),
         ({"interactions": 1}, r"interactions must be True or False, got 1"),
         ({"rtol": 0}, r"rtol must be a positive finite tolerance"),

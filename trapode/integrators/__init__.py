@@ -32,9 +32,13 @@ __all__ = [
 
 register_method(FixedStepIntegrator("euler", 1, "euler_advance"))
 register_method(FixedStepIntegrator("rk4", 4, "rk4_advance", stages=4))
-register_method(FixedStepIntegrator("boris", 2, "boris_advance"))
-register_method(FixedStepIntegrator("boris-exact", 2, "boris_exact_advance"))
-register_method(SplittingIntegrator("splitting", 2, "splitting_advance", stages=2, weights=STRANG))
-register_method(SplittingIntegrator("splitting4", 4, "splitting_advance", stages=4, weights=YOSHIDA))
+register_method(FixedStepIntegrator("boris", 2, "boris_advance", driven_step="boris"))
+register_method(FixedStepIntegrator("boris-exact", 2, "boris_exact_advance", driven_step="boris-exact"))
+register_method(
+    SplittingIntegrator("splitting", 2, "splitting_advance", stages=2, driven_step="splitting", weights=STRANG)
+)
+register_method(
+    SplittingIntegrator("splitting4", 4, "splitting_advance", stages=4, driven_step="splitting", weights=YOSHIDA)
+)
 register_method(AdaptiveIntegrator("adaptive", 8, "adaptive_advance", stages=12))
 register_method(SolveIvpIntegrator("dop853", 8, "DOP853"))

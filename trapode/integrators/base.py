@@ -156,12 +156,20 @@ class FixedStepIntegrator:
     stepper : str
         Name of the stepper template in every model module, with the
         signature of :func:`trapode.integrators.euler.euler_advance`.
+    stages : int
+        Force evaluations per step.
+    driven_step : str, optional
+        How a step runs with the Coulomb sum given from Python (the FMM), or
+        None if the method cannot (:mod:`trapode.integrators.driven`).
     """
 
     name: str
     order: int
     stepper: str
     stages: int = 1
+    #: How a step runs with its Coulomb sum given from Python (the FMM): ``"boris"``, ``"boris-exact"``,
+    #: ``"splitting"`` (:func:`trapode.integrators.driven.python_step`), or None where it cannot.
+    driven_step: str | None = None
 
     def flow(
         self,

@@ -32,7 +32,7 @@ from ..forces.protocol import damping_rate, fields, time_terms
 from ..forces.total import COULOMB_OFF, coulomb_part
 from ..observers import mark_escape, observe, store
 
-__all__ = ["boris_advance", "boris_exact_advance", "boris_steps", "boris_velocity"]
+__all__ = ["boris_advance", "boris_exact_advance", "boris_given_step", "boris_step", "boris_steps", "boris_velocity"]
 
 
 @kernel(inline=True)
@@ -63,6 +63,47 @@ def boris_velocity(u, v, w, a_x, a_y, a_z, b_x, b_y, b_z, h, decay, exact):
 
 
 @kernel(inline=True)
+def boris_step(step, h, decay, pos, vel, q_over_m, c, acc, escape_step, exact):
+    """One drift–kick–drift Boris step of every particle, from step ``step`` to ``step + 1``.
+
+    ``acc`` (3, N) is the Coulomb acceleration at the mid-step positions
+    ``r + (h/2) v`` (zeros without interaction), ``decay`` the drag's factor
+    over half a step. Marks escapes at ``step + 1``.
+    """
+    half = 0.5 * h
+    s = time_terms((step + 0.5) * h, c)
+    for i in range(pos.shape[1]):
+        qm = q_over_m[i]
+        u, v, w = vel[0, i], vel[1, i], vel[2, i]
+        x, y, z = pos[0, i] + half * u, pos[1, i] + half * v, pos[2, i] + half * w
+        e_x, e_y, e_z, b_x, b_y, b_z = fields(x, y, z, c, s)
+        u, v, w = boris_velocity(
+            u,
+            v,
+            w,
+            qm * e_x + acc[0, i],
+            qm * e_y + acc[1, i],
+            qm * e_z + acc[2, i],
+            qm * b_x,
+            qm * b_y,
+            qm * b_z,
+            h,
+            decay,
+            exact,
+        )
+        x, y, z = x + half * u, y + half * v, z + half * w
+        pos[0, i], pos[1, i], pos[2, i] = x, y, z
+        vel[0, i], vel[1, i], vel[2, i] = u, v, w
+        mark_escape(step + 1, i, x, y, z, c, escape_step)
+
+
+@kernel
+def boris_given_step(step, h, pos, vel, q_over_m, c, acc, escape_step, exact):
+    """:func:`boris_step` with the Coulomb acceleration ``acc`` computed by the caller (the FMM's time loop)."""
+    boris_step(step, h, math.exp(-damping_rate(c) * 0.5 * h), pos, vel, q_over_m, c, acc, escape_step, exact)
+
+
+@kernel(inline=True)
 def boris_steps(
     first, last, h, n_steps, stride, pos, vel, charge, q_over_m, c, coulomb, k_e, r_out, v_out, escape_step, exact
 ):
@@ -78,35 +119,12 @@ def boris_steps(
     middle = np.empty_like(pos)
     acc = np.zeros_like(pos)
     for step in range(first, last):
-        s = time_terms((step + 0.5) * h, c)
         if coulomb != COULOMB_OFF:
             for k in range(3):
                 for i in range(n):
                     middle[k, i] = pos[k, i] + half * vel[k, i]
             coulomb_part(middle, charge, q_over_m, coulomb, k_e, acc)
-        for i in range(n):
-            qm = q_over_m[i]
-            u, v, w = vel[0, i], vel[1, i], vel[2, i]
-            x, y, z = pos[0, i] + half * u, pos[1, i] + half * v, pos[2, i] + half * w
-            e_x, e_y, e_z, b_x, b_y, b_z = fields(x, y, z, c, s)
-            u, v, w = boris_velocity(
-                u,
-                v,
-                w,
-                qm * e_x + acc[0, i],
-                qm * e_y + acc[1, i],
-                qm * e_z + acc[2, i],
-                qm * b_x,
-                qm * b_y,
-                qm * b_z,
-                h,
-                decay,
-                exact,
-            )
-            x, y, z = x + half * u, y + half * v, z + half * w
-            pos[0, i], pos[1, i], pos[2, i] = x, y, z
-            vel[0, i], vel[1, i], vel[2, i] = u, v, w
-            mark_escape(step + 1, i, x, y, z, c, escape_step)
+        boris_step(step, h, decay, pos, vel, q_over_m, c, acc, escape_step, exact)
         if store(step + 1, last, n_steps, stride, pos, vel, r_out, v_out):
             return step + 1
     return -1

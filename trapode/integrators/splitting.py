@@ -45,7 +45,16 @@ from ..observers import mark_escape, observe, store
 from .base import FixedStepIntegrator
 from .boris import boris_velocity
 
-__all__ = ["STRANG", "YOSHIDA", "SplittingIntegrator", "linear_flow", "residual_kick", "splitting_advance"]
+__all__ = [
+    "STRANG",
+    "YOSHIDA",
+    "SplittingIntegrator",
+    "linear_flow",
+    "residual_kick",
+    "splitting_advance",
+    "splitting_given_substep",
+    "splitting_substep",
+]
 
 #: Sub-step weights of the compositions: Strang's one step, and Yoshida's fourth-order triple jump.
 STRANG = (1.0,)
@@ -124,7 +133,46 @@ def linear_flow(x, y, z, u, v, w, flow, r, o):
     )
 
 
-@kernel(stepper=True, uses={"_BLOCK": _BLOCK})
+@kernel(inline=True, uses={"_BLOCK": _BLOCK})
+def splitting_substep(j, step, elapsed, h, pos, vel, q_over_m, c, acc, flow, species, escape_step):
+    """Kick ``j`` of a step (with the Coulomb acceleration ``acc`` at the current positions), then flow ``j``.
+
+    The kick spans half of the sub-step before it and half of the one after;
+    the last kick (``j == m``) has no flow after it and marks escapes at
+    ``step + 1``. ``elapsed`` is the sum of the weights of the sub-steps before.
+    """
+    n = pos.shape[1]
+    m = int(flow[0, 0])
+    linear = 1 + m + _BLOCK * m
+    tau = 0.5 * h * ((flow[0, j] if j > 0 else 0.0) + (flow[0, 1 + j] if j < m else 0.0))
+    decay = math.exp(-0.5 * damping_rate(c) * tau)
+    s = time_terms((step + elapsed) * h, c)
+    for i in range(n):
+        r = species[i]
+        x, y, z = pos[0, i], pos[1, i], pos[2, i]
+        u, v, w = residual_kick(
+            x, y, z, vel[0, i], vel[1, i], vel[2, i], q_over_m[i],
+            acc[0, i], acc[1, i], acc[2, i], tau, decay, c, s, flow, r, linear,
+        )  # fmt: skip
+        if j < m:
+            if inside(x, y, z, c):
+                x, y, z, u, v, w = linear_flow(x, y, z, u, v, w, flow, r, 1 + m + _BLOCK * j)
+            else:  # no fields outside the trap: a straight line
+                span = flow[r, 1 + j] * h
+                x, y, z = x + span * u, y + span * v, z + span * w
+        pos[0, i], pos[1, i], pos[2, i] = x, y, z
+        vel[0, i], vel[1, i], vel[2, i] = u, v, w
+        if j == m:
+            mark_escape(step + 1, i, x, y, z, c, escape_step)
+
+
+@kernel
+def splitting_given_substep(j, step, elapsed, h, pos, vel, q_over_m, c, acc, flow, species, escape_step):
+    """:func:`splitting_substep` with ``acc`` computed by the caller (the FMM's time loop)."""
+    splitting_substep(j, step, elapsed, h, pos, vel, q_over_m, c, acc, flow, species, escape_step)
+
+
+@kernel(stepper=True)
 def splitting_advance(
     first,
     last,
@@ -149,40 +197,21 @@ def splitting_advance(
     ``flow`` (species, L) holds each species' sub-step weights, exact flows
     and the linear field (:meth:`SplittingIntegrator.flow`); ``species`` (N,)
     each particle's row. Otherwise as :func:`~trapode.integrators.euler.euler_advance`.
+
+    The Coulomb interaction is evaluated once per kick but the first: a
+    step's first kick sees the positions of the last kick of the step
+    before (kicks move no particle), so it reuses that sum.
     """
     if first == 0 and not observe(0, last, n_steps, stride, pos, vel, c, r_out, v_out, escape_step):
         return 0
-    n = pos.shape[1]
     m = int(flow[0, 0])
-    linear = 1 + m + _BLOCK * m
-    gamma = damping_rate(c)
     acc = np.zeros_like(pos)
     for step in range(first, last):
         elapsed = 0.0  # the sub-steps' weights so far: the time is (step + elapsed) h, never summed
         for j in range(m + 1):
-            # Kick j: half of the sub-step before it and half of the one after it.
-            tau = 0.5 * h * ((flow[0, j] if j > 0 else 0.0) + (flow[0, 1 + j] if j < m else 0.0))
-            decay = math.exp(-0.5 * gamma * tau)
-            s = time_terms((step + elapsed) * h, c)
-            if coulomb != COULOMB_OFF:
+            if coulomb != COULOMB_OFF and (j > 0 or step == first):
                 coulomb_part(pos, charge, q_over_m, coulomb, k_e, acc)
-            for i in range(n):
-                r = species[i]
-                x, y, z = pos[0, i], pos[1, i], pos[2, i]
-                u, v, w = residual_kick(
-                    x, y, z, vel[0, i], vel[1, i], vel[2, i], q_over_m[i],
-                    acc[0, i], acc[1, i], acc[2, i], tau, decay, c, s, flow, r, linear,
-                )  # fmt: skip
-                if j < m:
-                    if inside(x, y, z, c):
-                        x, y, z, u, v, w = linear_flow(x, y, z, u, v, w, flow, r, 1 + m + _BLOCK * j)
-                    else:  # no fields outside the trap: a straight line
-                        span = flow[r, 1 + j] * h
-                        x, y, z = x + span * u, y + span * v, z + span * w
-                pos[0, i], pos[1, i], pos[2, i] = x, y, z
-                vel[0, i], vel[1, i], vel[2, i] = u, v, w
-                if j == m:
-                    mark_escape(step + 1, i, x, y, z, c, escape_step)
+            splitting_substep(j, step, elapsed, h, pos, vel, q_over_m, c, acc, flow, species, escape_step)
             if j < m:
                 elapsed += flow[0, 1 + j]
         if store(step + 1, last, n_steps, stride, pos, vel, r_out, v_out):

@@ -9,7 +9,8 @@ from .config import SimulationConfig
 from .excitations import DipoleExcitation, QuadrupoleExcitation, VoltageModulation
 from .fields import MagneticField, Potential
 from .io import config_from_dict, config_to_dict, load_config
-from .particles import Particle, random_particles, report_particle_1, report_particle_2
+from .particle_set import ParticleSet, random_particles
+from .particles import Particle, report_particle_1, report_particle_2
 from .trap import Drive, PenningTrap
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Drive",
     "MagneticField",
     "Particle",
+    "ParticleSet",
     "PenningTrap",
     "Potential",
     "QuadrupoleExcitation",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import choice, count, flag, instance, real, sequence_of, short_repr, warn_outside_package
+from .._validate import choice, count, file_path, flag, instance, real, short_repr, warn_outside_package
 from ..errors import ConfigError, FieldWarning
-from .particles import Particle
+from .particle_set import ParticleSet, as_particle_set
 from .trap import PenningTrap
 
-__all__ = ["SimulationConfig", "reject_coincident"]
+__all__ = ["COULOMB_METHODS", "SimulationConfig", "reject_coincident"]
+
+#: The ways to sum the Coulomb interaction (:attr:`SimulationConfig.coulomb`).
+COULOMB_METHODS = ("auto", "direct", "fmm")
 
 
 @dataclass(frozen=True)
@@ -23,8 +26,9 @@ class SimulationConfig:
     ----------
     trap : PenningTrap
         The trap, with its drive if any.
-    particles : sequence of Particle
-        The particles (at least one); stored as a tuple.
+    particles : ParticleSet or sequence of Particle
+        The particles (at least one); stored as a :class:`~trapode.ParticleSet`
+        (which is also a sequence of Particle).
     t_end : float
         Duration in µs (> 0). The run covers ``[0, t_end]``.
     n_steps : int
@@ -60,7 +64,7 @@ class SimulationConfig:
     """
 
     trap: PenningTrap
-    particles: tuple
+    particles: ParticleSet
     t_end: float
     n_steps: int
     method: str = "rk4"
@@ -69,12 +73,13 @@ class SimulationConfig:
     atol: float = 1e-12
     save_every: int | str = 1
     damping: float = 0.0
+    coulomb: str = "auto"
+    fmm_tolerance: float = 1e-6
+    output: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         instance("SimulationConfig.trap", self.trap, PenningTrap, "a trapode.PenningTrap")
-        particles = sequence_of(
-            "SimulationConfig.particles", self.particles, Particle, "trapode.Particle", allow_empty=False
-        )
+        particles = as_particle_set("SimulationConfig.particles", self.particles)
         object.__setattr__(self, "particles", particles)
         object.__setattr__(
             self,
@@ -107,8 +112,19 @@ class SimulationConfig:
                     f"{self.t_end:g} µs: it does nothing in this run.",
                     FieldWarning,
                 )
+        choice("SimulationConfig.coulomb", self.coulomb, COULOMB_METHODS)
+        tolerance = real(
+            "SimulationConfig.fmm_tolerance",
+            self.fmm_tolerance,
+            "a relative precision from 1e-15 to 0.1",
+            minimum=1e-15,
+            maximum=0.1,
+        )
+        object.__setattr__(self, "fmm_tolerance", tolerance)
+        if self.output is not None:
+            object.__setattr__(self, "output", file_path("SimulationConfig.output", self.output))
         if self.interactions and len(particles) > 1:
-            reject_coincident("SimulationConfig.particles", [p.r for p in particles])
+            reject_coincident("SimulationConfig.particles", particles.r)
 
     @property
     def n_particles(self) -> int:
@@ -131,7 +147,7 @@ class SimulationConfig:
 RESOLVED_SEPARATION = 1e-100
 
 
-def reject_coincident(name: str, positions: Sequence[Sequence[float]]) -> None:
+def reject_coincident(name: str, positions: np.ndarray | list) -> None:
     """Raise ConfigError if two particles start closer than :data:`RESOLVED_SEPARATION` (at one point, say).
 
     Their Coulomb force is undefined there, or beyond floating point. A k-d

@@ -57,6 +57,7 @@ from .config import SimulationConfig
 from .excitations import EXCITATION_KINDS, DipoleExcitation, Excitation
 from .expressions import sympy_text
 from .fields import MagneticField, Potential
+from .particle_set import ParticleSet
 from .particles import Particle
 from .trap import Drive, PenningTrap
 
@@ -78,6 +79,9 @@ _TOP_KEYS = (
     "atol",
     "save_every",
     "damping",
+    "coulomb",
+    "fmm_tolerance",
+    "output",
 )
 _TRAP_NUMBERS = ("B0", "V0", "d", "C4", "C6", "B2", "tilt", "tilt_azimuth", "ellipticity")
 _TRAP_KEYS = (*_TRAP_NUMBERS, "constants", "drive", "potentials", "magnetic_fields", "excitations")
@@ -170,7 +174,9 @@ def trap_from_dict(table: Any, source: str = "configuration", where: str = "trap
     )
 
 
-def config_from_dict(data: Any, source: str = "configuration") -> SimulationConfig:
+def config_from_dict(
+    data: Any, source: str = "configuration", particles: ParticleSet | None = None
+) -> SimulationConfig:
     """Build a :class:`~trapode.SimulationConfig` from plain data.
 
     Parameters
@@ -179,6 +185,8 @@ def config_from_dict(data: Any, source: str = "configuration") -> SimulationConf
         Keys as in a TOML configuration file (see :mod:`trapode.setup.io`).
     source : str
         Where the data came from, for error messages.
+    particles : ParticleSet, optional
+        The particles, when ``data`` has none (a file that keeps them as arrays).
 
     Raises
     ------
@@ -186,15 +194,23 @@ def config_from_dict(data: Any, source: str = "configuration") -> SimulationConf
         For an unknown key (with the closest valid one), a missing key or an
         invalid value, naming the field.
     """
-    _check_table(data, _TOP_KEYS, "the top level", source, required=_REQUIRED_TOP)
+    required = _REQUIRED_TOP if particles is None else tuple(key for key in _REQUIRED_TOP if key != "particles")
+    _check_table(data, _TOP_KEYS, "the top level", source, required=required)
     trap = trap_from_dict(data["trap"], source)
-    particles = []
-    for index, table in enumerate(_array_of_tables(data, "particles", "particles", source)):
-        where = f"particles[{index}]"
-        _check_table(table, _PARTICLE_KEYS, where, source, required=("r", "v"))
-        particles.append(_build(Particle, where, source, **table))
+    given: ParticleSet | list[Particle]
+    if particles is None:
+        listed: list[Particle] = []
+        for index, table in enumerate(_array_of_tables(data, "particles", "particles", source)):
+            where = f"particles[{index}]"
+            _check_table(table, _PARTICLE_KEYS, where, source, required=("r", "v"))
+            listed.append(_build(Particle, where, source, **table))
+        given = listed
+    elif "particles" in data:
+        raise ConfigError(f"{source}: the particles are given twice (as data and as arrays).")
+    else:
+        given = particles
     settings = {key: data[key] for key in _TOP_KEYS if key in data and key not in ("trap", "particles")}
-    config = _build(SimulationConfig, "settings", source, trap=trap, particles=particles, **settings)
+    config = _build(SimulationConfig, "settings", source, trap=trap, particles=given, **settings)
     from ..integrators import get_method  # the registry sits above this layer; checked before any work
 
     try:
@@ -242,14 +258,28 @@ def _excitation_to_dict(excitation: Excitation) -> dict:
     return entry
 
 
-def _particle_to_dict(particle: Particle) -> dict:
-    kind = {"species": particle.species} if particle.species else {"q": particle.q, "m": particle.m}
-    return {**kind, "r": list(particle.r), "v": list(particle.v)}
+def particles_to_list(particles: ParticleSet) -> list[dict]:
+    """The particles as a list of tables (``species`` or ``q`` and ``m``, then ``r`` and ``v``), from the arrays."""
+    tables = []
+    for name, q, m, r, v in zip(
+        particles.species.tolist(),
+        particles.q.tolist(),
+        particles.m.tolist(),
+        particles.r.tolist(),
+        particles.v.tolist(),
+        strict=True,
+    ):
+        kind = {"species": name} if name else {"q": q, "m": m}
+        tables.append({**kind, "r": r, "v": v})
+    return tables
 
 
-def config_to_dict(config: SimulationConfig) -> dict:
-    """Plain-data form of a configuration; :func:`config_from_dict` inverts it exactly."""
-    data = {
+def config_to_dict(config: SimulationConfig, *, particles: bool = True) -> dict:
+    """Plain-data form of a configuration; :func:`config_from_dict` inverts it exactly.
+
+    ``particles=False`` leaves the particles out (a file that keeps them as arrays).
+    """
+    data: dict[str, Any] = {
         "t_end": config.t_end,
         "n_steps": config.n_steps,
         "method": config.method,
@@ -259,8 +289,13 @@ def config_to_dict(config: SimulationConfig) -> dict:
         "trap": trap_to_dict(config.trap),
         "save_every": config.save_every,
         "damping": config.damping,
-        "particles": [_particle_to_dict(p) for p in config.particles],
+        "coulomb": config.coulomb,
+        "fmm_tolerance": config.fmm_tolerance,
     }
+    if config.output is not None:
+        data["output"] = os.fspath(config.output)
+    if particles:
+        data["particles"] = particles_to_list(config.particles)
     return data
 
 

@@ -1,20 +1,15 @@
-"""Particles: charge, mass and initial state; the report's ions and reproducible random ensembles."""
+"""A particle: charge, mass and initial state; the report's two ions. Clouds as arrays: :mod:`.particle_set`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
-
-from .._validate import count, real, short_repr, vector3
-from ..budget import check_memory
+from .._validate import real, short_repr, vector3
 from ..errors import ConfigError
 from ..species import species as look_up
 from ..units import REPORT_CALCIUM_MASS
-from .trap import PenningTrap
 
-__all__ = ["Particle", "random_particles", "report_particle_1", "report_particle_2"]
+__all__ = ["Particle", "report_particle_1", "report_particle_2"]
 
 
 @dataclass(frozen=True)
@@ -93,67 +88,3 @@ def report_particle_1() -> Particle:
 def report_particle_2() -> Particle:
     """Particle 2 of the report: Ca⁺ (m = 40.077 u) at r0 = (25, 25, 0) µm, v0 = (0, 40, 5) µm/µs."""
     return Particle(q=1, m=REPORT_CALCIUM_MASS, r=(25, 25, 0), v=(0, 40, 5))
-
-
-#: Memory a Particle takes, with its tuples and floats (measured: ~0.7 KiB).
-_BYTES_PER_PARTICLE = 1024
-
-
-def random_particles(
-    n: int,
-    trap: PenningTrap,
-    seed: int | np.random.Generator | None = None,
-    *,
-    q: float = 1.0,
-    m: float = REPORT_CALCIUM_MASS,
-    species: str | None = None,
-) -> list[Particle]:
-    """Draw ``n`` identical ions with random initial states.
-
-    Every Cartesian component of the position (µm) and of the velocity (µm/µs)
-    is drawn independently from a normal distribution with mean 0 and
-    standard deviation ``0.1 d`` (SPEC.md; the report's ``randu`` is an
-    erratum). Positions are drawn first, then velocities, as two
-    ``(n, 3)`` blocks.
-
-    Parameters
-    ----------
-    n : int
-        Number of ions (≥ 1).
-    trap : PenningTrap
-        Sets the scale d.
-    seed : int, numpy.random.Generator or None
-        Seed or generator; the same seed always gives the same ions.
-    q, m : float
-        Charge (e) and mass (u) of every ion. Default: the report's Ca⁺
-        (1 e, 40.077 u). Checked always, used only without ``species``.
-    species : str, optional
-        A species name (``"40Ca+"``), instead of ``q`` and ``m``.
-
-    Returns
-    -------
-    list of Particle
-
-    Examples
-    --------
-    >>> import trapode
-    >>> ions = trapode.random_particles(100, trapode.PenningTrap(), seed=2022)
-    >>> len(ions), ions == trapode.random_particles(100, trapode.PenningTrap(), seed=2022)
-    (100, True)
-    """
-    n = count("random_particles n", n)
-    if not isinstance(trap, PenningTrap):
-        raise ConfigError(f"random_particles trap must be a trapode.PenningTrap, got {short_repr(trap)}.")
-    if seed is not None and not isinstance(seed, np.random.Generator):
-        seed = count("random_particles seed", seed, minimum=0)
-    check_memory(n * _BYTES_PER_PARTICLE, f"random_particles n = {n}", "draw fewer particles")
-    charge = real("random_particles q", q, "a finite charge in e")
-    mass = real("random_particles m", m, "a positive finite mass in u", minimum=0.0, strict=True)
-    kind: dict[str, Any] = {"species": species} if species is not None else {"q": charge, "m": mass}
-    rng = np.random.default_rng(seed)
-    scale = 0.1 * trap.d
-    positions = rng.normal(0.0, scale, size=(n, 3))
-    velocities = rng.normal(0.0, scale, size=(n, 3))
-    return [
-        Particle(**kind, r=tuple(r), v=tuple(v)) for r, v in zip(positions.tolist(), velocities.tolist(), strict=True)
-    ]
