@@ -1,7 +1,7 @@
 """Speed of trapode's compiled kernels, next to plain NumPy, the ideal trap and the report's C++ code.
 
     python benchmarks/run.py [--repeat N] [--skip-startup] [--skip-sweeps] [--skip-scans] [--skip-methods]
-                              [--skip-analysis]
+                              [--skip-analysis] [--skip-clouds] [--clouds-full]
 
 Every figure is the best of several runs of ``trapode.simulate`` after a
 warm-up run (so compilation is excluded), measured in this process next to a
@@ -24,6 +24,13 @@ The scan figures are the workloads of excitations: a quadrupole excitation
 scanned over 200 frequencies (next to the same scan of the undriven trap), and
 the Floquet stability chart of 3 × 1000 drives (next to SciPy's DOP853 on the
 same monodromy matrices, timed on a few and scaled).
+
+The cloud figures (issue 12) run fresh processes for time and peak memory:
+a million random ions (next to NumPy's two normal draws), one Boris step of
+10⁵ interacting ions by the direct sum, the FMM against the direct sum at
+2×10⁴ ions (error and both times: the crossover of ``coulomb="auto"``), and,
+with ``--clouds-full`` (about 15 minutes), one FMM evaluation at 10⁶ ions and
+10⁴ ions × 10⁴ Boris steps streamed to HDF5 every 100 steps.
 """
 
 import argparse
@@ -451,6 +458,99 @@ print(best, (peak_kib() - before) / 1024, state_mib)
 """
 
 
+CLOUD_CODE = """
+import json, sys, time, numpy as np, trapode
+def peak_mib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+n, steps, save_every, coulomb, output = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+trap = trapode.PenningTrap()
+small = trapode.SimulationConfig(trap=trap, particles=trapode.random_particles(64, trap, seed=1), t_end=0.01,
+                                 n_steps=1, method="boris", coulomb="direct")
+trapode.simulate(small, progress=False)  # compile the model and the Boris step
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # reset the peak
+before = peak_mib()
+cloud = trapode.random_particles(n, trap, seed=1)
+config = trapode.SimulationConfig(trap=trap, particles=cloud, t_end=0.01 * steps, n_steps=steps, method="boris",
+                                  coulomb=coulomb, save_every=int(save_every) if save_every != "final" else "final",
+                                  output=None if output == "-" else output)
+start = time.perf_counter()
+result = trapode.simulate(config, progress=False)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_mib": peak_mib() - before, "state_mib": n * 6 * 8 / 2**20}))
+"""
+
+
+def _cloud_run(n, steps, save_every, coulomb, output="-"):
+    """Time and peak memory (above the compiled model) of one Boris run in a fresh process."""
+    import json
+
+    process = subprocess.run(
+        [sys.executable, "-c", CLOUD_CODE, str(n), str(steps), str(save_every), coulomb, output],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+def run_clouds(repeat, full):
+    """Issue 12's numbers: random clouds, one step of 10⁵ ions, FMM against direct, and with --clouds-full the rest."""
+    from trapode.forces.fmm import FMM_CROSSOVER, fmm_accelerations
+
+    trap = trapode.PenningTrap()
+    print(f"{'clouds':<52} {'trapode':>9} {'limit':>7} {'reference':>9} {'ratio':>7}")
+    seconds = best_time(lambda: trapode.random_particles(1_000_000, trap, seed=1), repeat)
+    rng = np.random.default_rng(1)
+    reference = best_time(lambda: (rng.normal(0, 50, (10**6, 3)), rng.normal(0, 50, (10**6, 3))), repeat)
+    print(f"{'random_particles, 10⁶ ions':<52} {seconds:8.3f}s {1.0:6.1f}s {reference:8.3f}s "
+          f"{seconds / reference:6.1f}×  {'ok' if seconds <= 1.0 else 'SLOW'}")  # fmt: skip
+    print("  reference: NumPy's two (10⁶, 3) normal draws alone")
+    one = _cloud_run(100_000, 1, "final", "direct")
+    print(f"{'one Boris step, 10⁵ interacting ions (direct)':<52} {one['seconds']:8.2f}s {5.0:6.1f}s "
+          f"{'':>9} {'':>7}  {'ok' if one['seconds'] <= 5.0 else 'SLOW'}")  # fmt: skip
+    print(f"{'  its peak memory':<52} {one['peak_mib']:7.0f}MiB {1024:5.0f}MiB "
+          f"{one['state_mib']:7.1f}MiB {one['peak_mib'] / one['state_mib']:6.1f}×  "
+          f"{'ok' if one['peak_mib'] <= 1024 else 'OVER'}   (reference: the state, 6N floats)")  # fmt: skip
+    n = 20_000
+    cloud = trapode.random_particles(n, trap, seed=2)
+    system = trapode.system.ParticleSystem.from_particles(cloud, trap, True)
+    k_e = trap.units.coulomb_constant
+    direct, fmm = np.empty((3, n)), np.empty((3, n))
+    model = system.model
+    model.coulomb_accelerations_threaded(system.positions, system.charge, system.q_over_m, k_e, direct)
+    seconds_direct = best_time(
+        lambda: model.coulomb_accelerations_threaded(system.positions, system.charge, system.q_over_m, k_e, direct),
+        repeat,
+    )
+    seconds_fmm = best_time(
+        lambda: fmm_accelerations(system.positions, system.charge, system.q_over_m, k_e, 1e-6, fmm), max(1, repeat // 3)
+    )
+    error = float(np.linalg.norm(fmm - direct) / np.linalg.norm(direct))
+    print(f"{'FMM (1e-6) against direct, 2×10⁴ ions: relative L2 error':<52} {error:9.1e} {1e-6:7.0e}")
+    print(f"{'  one FMM evaluation, 2×10⁴ ions':<52} {seconds_fmm:8.3f}s {'':>7} {seconds_direct:8.3f}s "
+          f"{seconds_fmm / seconds_direct:6.1f}×  (reference: the direct sum on all threads)")  # fmt: skip
+    # The FMM is O(N), the direct sum O(N²): where they cross, for coulomb="auto".
+    crossover = n * seconds_fmm / seconds_direct
+    print(f"  crossover estimated from these: N ≈ {crossover:.2g} (coulomb='auto' switches at {FMM_CROSSOVER:.2g})")
+    if not full:
+        print("  (--clouds-full adds 10⁶ ions with the FMM and 10⁴ ions × 10⁴ steps streamed to HDF5)")
+        return
+    million = _cloud_run(1_000_000, 1, "final", "fmm")
+    print(f"{'one Boris step, 10⁶ ions with the FMM':<52} {million['seconds']:8.1f}s {80.0:6.1f}s "
+          f"{'':>9} {'':>7}  {'ok' if million['seconds'] <= 80 else 'SLOW'}")  # fmt: skip
+    print(
+        f"{'  its peak memory':<52} {million['peak_mib']:7.0f}MiB {4096:5.0f}MiB {million['state_mib']:7.1f}MiB "
+        f"{million['peak_mib'] / million['state_mib']:6.1f}×  {'ok' if million['peak_mib'] <= 4096 else 'OVER'}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        streamed = _cloud_run(10_000, 10_000, 100, "direct", os.path.join(folder, "cloud.h5"))
+    print(f"{'10⁴ ions × 10⁴ Boris steps, streamed every 100':<52} {streamed['seconds']:8.1f}s {600.0:6.1f}s "
+          f"{'':>9} {'':>7}  {'ok' if streamed['seconds'] <= 600 else 'SLOW'}")  # fmt: skip
+    print(f"{'  its peak memory (101 states on disk)':<52} {streamed['peak_mib']:7.0f}MiB {'O(N)':>7} "
+          f"{streamed['state_mib']:7.1f}MiB {streamed['peak_mib'] / streamed['state_mib']:6.1f}×  "
+          f"(in memory the states would take {101 * streamed['state_mib']:.0f} MiB)")  # fmt: skip
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure; the best is kept (default 7)")
@@ -459,6 +559,8 @@ def main():
     parser.add_argument("--skip-scans", action="store_true", help="skip the excitation-scan and Floquet workloads")
     parser.add_argument("--skip-methods", action="store_true", help="skip the Boris, splitting and adaptive workloads")
     parser.add_argument("--skip-analysis", action="store_true", help="skip the frequency measurement")
+    parser.add_argument("--skip-clouds", action="store_true", help="skip the cloud workloads (issue 12)")
+    parser.add_argument("--clouds-full", action="store_true", help="add 10⁶ ions (FMM) and the streamed 10⁴ × 10⁴ run")
     arguments = parser.parse_args()
     print(f"trapode {trapode.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
     run_speed(arguments.repeat)
@@ -476,6 +578,9 @@ def main():
     if not arguments.skip_analysis:
         print()
         run_analysis(arguments.repeat)
+    if not arguments.skip_clouds:
+        print()
+        run_clouds(arguments.repeat, arguments.clouds_full)
     if not arguments.skip_startup:
         print()
         run_startup()

@@ -276,31 +276,57 @@ def _run_parser(subparsers):
     parser = subparsers.add_parser(
         "run",
         help="run one simulation from a TOML configuration",
-        description="Run the simulation described by a TOML file (see examples/two_particles.toml) and save it.",
+        description="Run the simulation described by a TOML file (see examples/two_particles.toml) and save it. "
+        'A configuration with `output = "cloud.h5"` streams its states to that HDF5 file instead.',
     )
     parser.add_argument("config", help="TOML configuration file")
     parser.add_argument("-o", "--output", default="result.npz", help="result file (default: result.npz)")
+    parser.add_argument("--threads", type=int, default=None, help="threads of the compiled kernels (default: all)")
     parser.set_defaults(handler=_run_run)
+    resume = subparsers.add_parser(
+        "resume",
+        help="go on with a streamed run that was killed or interrupted",
+        description="Go on with a run streamed to an HDF5 file (output = ...) from the last state it wrote.",
+    )
+    resume.add_argument("stream", help="the run's HDF5 file")
+    resume.add_argument("--threads", type=int, default=None, help="threads of the compiled kernels (default: all)")
+    resume.set_defaults(handler=_run_resume)
+
+
+def _summary(config, trapped: int, saved) -> str:
+    return (
+        f"{config.method}, {config.n_particles} particle(s), {config.n_steps} steps over {config.t_end:g} µs: "
+        f"{trapped} of {config.n_particles} still trapped; saved {saved}"
+    )
 
 
 def _run_run(arguments):
     import trapode
 
     config = trapode.load_config(arguments.config)
+    if config.output is not None:  # streamed: the states go to that file, as they come
+        with trapode.simulate(config, threads=arguments.threads) as streamed:
+            print(_summary(config, int(streamed.trapped.sum()), streamed.path))
+        return 0
     check_writable("--output", arguments.output)
     try:
-        result = trapode.simulate(config)
+        result = trapode.simulate(config, threads=arguments.threads)
     except (trapode.IntegrationError, trapode.Interrupted) as error:
-        if error.result is not None and error.result.t.size:
+        if isinstance(error.result, trapode.SimulationResult) and error.result.t.size:
             saved = error.result.save(arguments.output)
             error.args = (f"{error.args[0]} Saved the {error.result.t.size} state(s) computed to {saved}.",)
         raise
+    assert isinstance(result, trapode.SimulationResult)
     saved = result.save(arguments.output)
-    trapped = int(result.trapped.sum())
-    print(
-        f"{config.method}, {config.n_particles} particle(s), {config.n_steps} steps over {config.t_end:g} µs: "
-        f"{trapped} of {config.n_particles} still trapped; saved {saved}"
-    )
+    print(_summary(config, int(result.trapped.sum()), saved))
+    return 0
+
+
+def _run_resume(arguments):
+    import trapode
+
+    with trapode.resume(arguments.stream, threads=arguments.threads) as streamed:
+        print(_summary(streamed.config, int(streamed.trapped.sum()), streamed.path))
     return 0
 
 

@@ -132,6 +132,8 @@ def _check_settings(
     instance("trap", trap, PenningTrap, "a trapode.PenningTrap")
     if isinstance(ions, Iterator):
         ions = list(ions)
+    if isinstance(ions, ParticleSet):
+        ions = tuple(ions)
     ions = sequence_of("ions", ions, Particle, "trapode.Particle", allow_empty=False)
     t_end = real("t_end", t_end, "a positive finite duration in µs", minimum=0.0, strict=True)
     return ions, t_end, count("n_steps", n_steps)
