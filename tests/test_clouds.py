@@ -258,20 +258,6 @@ def test_kohn_the_centre_of_mass_of_1000_interacting_ions_moves_as_one_free_ion(
         dataclasses.replace(config, interactions=False), progress=False).r[-1]).max() > 1.0  # fmt: skip
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("method", ["splitting", "adaptive"])
-def test_the_coulomb_interaction_of_10_000_ions_conserves_energy(method):
-    cloud = trapode.random_particles(10_000, TRAP, seed=2)
-    settings = dict(n_steps=40, rtol=1e-8, atol=1e-8) if method == "adaptive" else dict(n_steps=100)
-    config = trapode.SimulationConfig(
-        trap=TRAP, particles=cloud, t_end=1.0, method=method, save_every="final", **settings
-    )
-    energy = trapode.simulate(config, progress=False).energy()
-    coulomb_share = abs(energy.coulomb[0]) / abs(energy.total[0])
-    assert coulomb_share > 1e-3  # the interaction is a real part of the energy
-    assert abs(energy.relative_change[-1]) < 1e-6
-
-
 def _uniform_spheroid(n, a, b, omega, temperature_z, temperature_perp, mass, rng):
     """n points uniform in the spheroid (a, a, b), rotating rigidly at omega (rad/µs), with thermal velocities."""
     points = []
