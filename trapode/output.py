@@ -184,6 +184,8 @@ class StreamedResult:
     path : pathlib.Path
     t : ndarray, shape (rows,)
         Times of the kept states in µs (rows written so far).
+    steps : ndarray of int, shape (rows,)
+        The step of each kept state.
     r, v : h5py.Dataset, shape (rows_planned, N, 3)
         The kept positions (µm) and velocities (µm/µs), read on indexing:
         ``result.r[k]`` is state k; only the first ``len(t)`` rows hold states.
@@ -194,6 +196,8 @@ class StreamedResult:
         First time (µs) outside the trap, NaN if never; checked at every step.
     complete : bool
         Whether the run reached ``t_end``.
+    file : h5py.File
+        The open file (:meth:`close` closes it).
     """
 
     config: SimulationConfig

@@ -7,9 +7,11 @@ configuration → compiled model (:mod:`trapode.compile`) → stepper
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pathlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -89,15 +91,19 @@ def uses_fmm(config: SimulationConfig, integrator: Integrator) -> bool:
     return True
 
 
-def _set_threads(threads: int | None) -> int:
-    """Set numba's thread count for a run (None: leave it); returns the count it had."""
+@contextlib.contextmanager
+def _threads(threads: int | None) -> Iterator[None]:
+    """Run the block with numba's thread count set to ``threads`` (None: as it is), and restore it after."""
     import numba
 
     before = numba.get_num_threads()
     if threads is not None:
         most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
         numba.set_num_threads(count("threads", threads, maximum=most))
-    return before
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def simulate(
@@ -165,16 +171,13 @@ def simulate(
     system = ParticleSystem.from_config(config, fmm=fmm)
     _check_cost(config, integrator, system)
     _warn_unconfined(config)
-    before = _set_threads(threads)
-    try:
+    with _threads(threads):
         if config.output is not None or fmm:
             return _driven(config, integrator, system, progress)
         with Monitor(config.n_steps, "step", config.method, progress) as monitor:
             trajectory = integrator.integrate(
                 system, config.t_end, config.n_steps, config.save_stride, config.rtol, config.atol, monitor=monitor
             )
-    finally:
-        _set_threads(before)
     return _finish(config, integrator, system, trajectory)
 
 
@@ -223,11 +226,8 @@ def resume(path: str | os.PathLike[str], *, progress: bool = True, threads: int 
         writer = Writer(temporary, config, copy_from=stream.file, rows=stream.n_rows)
     os.replace(temporary, target)  # the writer goes on writing to the file under its new name
     writer.path = target
-    before = _set_threads(threads)
-    try:
+    with _threads(threads):
         result = _driven(config, integrator, system, progress, start=start, writer=writer)
-    finally:
-        _set_threads(before)
     assert isinstance(result, StreamedResult)
     return result
 

@@ -151,7 +151,7 @@ def driven_integrate(
         escape[outside & (escape < 0)] = 0
         rows.write(0, 0, pos, vel, escape)
         if not finite():
-            return _trajectory(integrator, system, rows, escape, pos, 0, "the state became non-finite", -1)
+            return _trajectory(system, rows, escape, pos, 0, "the state became non-finite", -1)
     first_of_chunk = step
     while step < n_steps:
         first_of_chunk = step
@@ -174,18 +174,19 @@ def driven_integrate(
             rows.write(row_of_step(step, stride), step, pos, vel, escape)
         if stopped >= 0:
             last_good = last_checked_before(stopped, first_of_chunk, stride)
-            return _trajectory(integrator, system, rows, escape, pos, stopped, "the state became non-finite", last_good)
+            return _trajectory(system, rows, escape, pos, stopped, "the state became non-finite", last_good)
         if step < n_steps and monitor.stop_requested:
             if step % stride:  # the state reached is the last row, as in the compiled loop
                 rows.write(row_of_step(step, stride), step, pos, vel, escape)
-            return _trajectory(integrator, system, rows, escape, pos, step, "interrupted", -1)._replace(
-                interrupted=True
-            )
+            return _trajectory(system, rows, escape, pos, step, "interrupted", -1, interrupted=True)
     integrator.check(flow)
-    return _trajectory(integrator, system, rows, escape, pos, -1, "", -1)
+    return _trajectory(system, rows, escape, pos, -1, "", -1)
 
 
-def _trajectory(integrator, system, rows: Rows, escape, pos, stopped_at: int, message: str, last_finite: int):
+def _trajectory(
+    system, rows: Rows, escape, pos, stopped_at: int, message: str, last_finite: int, interrupted: bool = False
+) -> Trajectory:
+    """The :class:`Trajectory` of a driven run: its rows as ``rows`` keeps them, who is trapped at ``pos``."""
     r, v, steps = rows.trajectory_rows()
     return Trajectory(
         r=r,
@@ -196,5 +197,5 @@ def _trajectory(integrator, system, rows: Rows, escape, pos, stopped_at: int, me
         stopped_at=stopped_at,
         last_finite=last_finite,
         message=message,
-        interrupted=False,
+        interrupted=interrupted,
     )
