@@ -148,4 +148,5 @@ _write_gallery()
 _run_example("real_trap.py", "real_trap.png")
 _run_example("long_run.py", "long_run.png", "long_run.txt")  # the long-run comparison
 _run_example("validation.py", "validation.png", "validation.txt")  # frequency shifts against theory
+_run_example("rotating_wall.py", "rotating_wall.png")  # a Coulomb crystal at the cold-fluid density
 sys.stdout.flush()

@@ -279,8 +279,10 @@ def test_cloud_diagnostics_measure_a_uniform_rotating_spheroid():
     cloud = trapode.ParticleSet(r, v, q=1, m=mass)
     config = trapode.SimulationConfig(trap=TRAP, particles=cloud, t_end=1e-6, n_steps=1, method="boris",
                                       interactions=False)  # fmt: skip
-    diagnostics = trapode.cloud_diagnostics(trapode.simulate(config, progress=False))
+    result = trapode.simulate(config, progress=False)
+    diagnostics = trapode.cloud_diagnostics(result, wigner_seitz=False)  # points drawn, not a crystal
     assert diagnostics.radius[0] == pytest.approx(a, rel=3e-3)
+    np.testing.assert_allclose(diagnostics.semi_axes[0], [a, a, b], rtol=3e-3)
     assert diagnostics.axial_extent[0] == pytest.approx(b, rel=3e-3)
     assert diagnostics.aspect_ratio[0] == pytest.approx(0.5, rel=5e-3)
     assert diagnostics.density[0] == pytest.approx(n / (4 / 3 * math.pi * a * a * b * 1e-18), rel=1e-2)
@@ -288,6 +290,13 @@ def test_cloud_diagnostics_measure_a_uniform_rotating_spheroid():
     assert diagnostics.temperature_axial[0] == pytest.approx(0.002, rel=1e-2)
     assert diagnostics.temperature_cyclotron[0] == pytest.approx(0.005, rel=1e-2)
     np.testing.assert_allclose(diagnostics.centre_of_mass[0], [3.0, -2.0, 1.0], atol=0.3)
+    # Spread over Wigner–Seitz spheres (4/3 π a_ws³ = the volume per point), each variance a²/5 gains
+    # a_ws²/5, and the density falls by Σ (a_ws²/5) / (2 aᵢ²/5) to first order: 5.5e-4 here.
+    a_ws2 = (a * a * b / n) ** (2 / 3)
+    spread = trapode.cloud_diagnostics(result).density[0] / diagnostics.density[0]
+    assert 1 - spread == pytest.approx(a_ws2 / 2 * (2 / a**2 + 1 / b**2), rel=0.02)
+    with pytest.raises(trapode.ConfigError, match="wigner_seitz"):
+        trapode.cloud_diagnostics(result, wigner_seitz="yes")
     figure = diagnostics.plot()
     assert [ax.get_ylabel() for ax in figure.axes] == [
         "size (µm)", "density (m⁻³)", "rotation frequency (rad/µs)", "temperature (K)"

@@ -5,12 +5,22 @@ non-neutral-plasma physicist reads off a cloud (Dubin & O'Neil, Rev. Mod.
 Phys. 71, 87 (1999)), over the particles still in the trap:
 
 - the centre of mass and its velocity;
-- the size as the uniform spheroid with the same second moments about the
-  centre of mass: radius ``a = sqrt(5/2 ⟨ρ²⟩)``, axial half-length
-  ``b = sqrt(5 ⟨z²⟩)``, aspect ratio ``α = b/a`` (exact for the cold-fluid
-  equilibrium, a uniform spheroid);
-- the density ``n = N / (4/3 π a² b)``, which that equilibrium fixes at
-  ``2 ε0 m ωr (ωc − ωr) / q²`` for a rotation ``ωr``;
+- the size as the uniform ellipsoid with the same second moments about the
+  centre of mass (exact for the cold-fluid equilibrium, a uniform ellipsoid):
+  its principal semi-axes ``sqrt(5 λᵢ)`` (λᵢ the eigenvalues of the
+  positions' covariance C), and for the spheroid of a trap symmetric about z
+  the radius ``a = sqrt(5/2 ⟨ρ²⟩)``, the axial half-length ``b = sqrt(5 ⟨z²⟩)``
+  and the aspect ratio ``α = b/a``;
+- the density of that ellipsoid, ``n = N / (4/3 π sqrt(det 5C))``, which the
+  cold-fluid equilibrium fixes at ``2 ε0 m ωr (ωc − ωr) / q²`` for a rotation
+  ``ωr``. A rotating wall makes the cloud triaxial, which the full covariance
+  follows (``N / (4/3 π a² b)`` would read such a cloud up to 20 % low). In a
+  crystal each ion stands for the fluid of its Wigner–Seitz sphere (radius
+  ``a_ws``, ``4/3 π a_ws³ n = 1``), so the outer shell sits about half a
+  spacing inside the fluid's boundary; ``wigner_seitz=True`` (the default)
+  adds that sphere's ``a_ws²/5`` to each variance, solved with n together.
+  Without it a crystal of a few hundred ions reads 3 to 5 % too dense; for
+  10⁴ ions and more the two differ by less than 0.3 %;
 - the rotation frequency, the rigid rotation that fits the velocities best:
   ``ωr = Σ ρ v_θ / Σ ρ²`` (positive counter-clockwise about +z);
 - the temperatures of the two motions of a magnetised plasma: axial,
@@ -23,13 +33,14 @@ diagnostics of a run of a million ions need memory for one state only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.constants
 
-from ._validate import instance
+from ._validate import flag, instance
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -50,11 +61,15 @@ class CloudDiagnostics:
     centre_of_mass, centre_of_mass_velocity : ndarray, shape (rows, 3)
         In µm and µm/µs.
     radius, axial_extent : ndarray, shape (rows,)
-        Radius a and axial half-length b of the equivalent uniform spheroid, in µm.
+        Radius a = sqrt(5/2 ⟨ρ²⟩) and axial half-length b = sqrt(5 ⟨z²⟩) of the
+        equivalent uniform spheroid, in µm.
     aspect_ratio : ndarray, shape (rows,)
         b / a (above 1: prolate; below: oblate).
+    semi_axes : ndarray, shape (rows, 3)
+        Principal semi-axes of the equivalent uniform ellipsoid, largest first, in µm
+        (with the Wigner–Seitz spread where it was asked for).
     density : ndarray, shape (rows,)
-        N / (4/3 π a² b) in m⁻³.
+        N over that ellipsoid's volume, in m⁻³.
     rotation_frequency : ndarray, shape (rows,)
         The best rigid rotation about the z axis through the centre of mass, in rad/µs.
     temperature_axial, temperature_cyclotron : ndarray, shape (rows,)
@@ -68,6 +83,7 @@ class CloudDiagnostics:
     radius: np.ndarray
     axial_extent: np.ndarray
     aspect_ratio: np.ndarray
+    semi_axes: np.ndarray
     density: np.ndarray
     rotation_frequency: np.ndarray
     temperature_axial: np.ndarray
@@ -82,37 +98,55 @@ class CloudDiagnostics:
 
 #: Kelvin per (u µm²/µs²): the internal energy unit over Boltzmann's constant.
 _KELVIN = scipy.constants.atomic_mass * 1.0 / scipy.constants.k  # (1e-6 m / 1e-6 s)² = 1 m²/s²
+#: What :func:`_measure` writes for each state (the time and the aspect ratio are the caller's).
+_MEASURED = tuple(field.name for field in fields(CloudDiagnostics) if field.name not in ("t", "aspect_ratio"))
 
 
-def _state_diagnostics(r: np.ndarray, v: np.ndarray, mass: np.ndarray, counted: np.ndarray) -> dict[str, Any]:
-    """The diagnostics of one state: positions ``r`` and velocities ``v`` (N, 3), over the particles ``counted``."""
-    r, v, mass = r[counted], v[counted], mass[counted]
+def _ellipsoid(covariance: np.ndarray, n: int, wigner_seitz: bool) -> tuple[np.ndarray, float]:
+    """Semi-axes (µm, largest first) and density (µm⁻³) of the uniform ellipsoid of ``n`` ions with this covariance."""
+    eigenvalues = np.linalg.eigvalsh(covariance)
+
+    def ellipsoid(spread: float) -> tuple[np.ndarray, float]:
+        variances = eigenvalues + spread
+        volume = 4.0 / 3.0 * math.pi * math.sqrt(max(float(np.prod(5.0 * variances)), 0.0))
+        return variances, (n / volume if volume > 0 else math.nan)
+
+    variances, density = ellipsoid(0.0)
+    for _ in range(200 if wigner_seitz else 0):  # n sets a_ws, a_ws sets n: a contraction (a_ws ≪ the size)
+        spread = (3.0 / (4.0 * math.pi * density)) ** (2.0 / 3.0) / 5.0
+        previous, (variances, density) = density, ellipsoid(spread)
+        if not abs(density - previous) > 1e-13 * density:  # converged, or NaN (a flat cloud)
+            break
+    return np.sqrt(5.0 * variances)[::-1], density
+
+
+def _measure(r: np.ndarray, v: np.ndarray, mass: np.ndarray, wigner_seitz: bool, row: dict[str, np.ndarray]) -> None:
+    """Write the diagnostics of the counted ions' positions ``r`` and velocities ``v`` (N, 3) into ``row``'s views."""
     n = r.shape[0]
+    row["n_particles"][...] = n
     if n == 0:
-        nan = float("nan")
-        return dict(n=0, com=np.full(3, nan), com_v=np.full(3, nan), a=nan, b=nan, omega=nan, t_z=nan, t_perp=nan)
+        return  # every other field stays NaN
     weights = mass / mass.sum()
-    com = weights @ r
-    com_v = weights @ v
+    com, com_v = weights @ r, weights @ v
     x, y, z = (r - com).T
     u, w_y, w_z = (v - com_v).T
     rho2 = x * x + y * y
-    sum_rho2 = rho2.sum()
-    omega = float((x * w_y - y * u).sum() / sum_rho2) if sum_rho2 > 0 else 0.0
+    omega = float((x * w_y - y * u).sum() / rho2.sum()) if rho2.sum() > 0 else 0.0
     du, dv = u + omega * y, w_y - omega * x  # less the rigid rotation ω ẑ × ρ
-    return dict(
-        n=n,
-        com=com,
-        com_v=com_v,
-        a=float(np.sqrt(2.5 * rho2.mean())),
-        b=float(np.sqrt(5.0 * (z * z).mean())),
-        omega=omega,
-        t_z=float((mass * w_z * w_z).mean() * _KELVIN),
-        t_perp=float((mass * (du * du + dv * dv)).mean() / 2 * _KELVIN),
-    )
+    centred = r - com
+    semi_axes, density = _ellipsoid(centred.T @ centred / n, n, wigner_seitz)
+    row["centre_of_mass"][...] = com
+    row["centre_of_mass_velocity"][...] = com_v
+    row["radius"][...] = math.sqrt(2.5 * rho2.mean())
+    row["axial_extent"][...] = math.sqrt(5.0 * (z * z).mean())
+    row["semi_axes"][...] = semi_axes
+    row["density"][...] = density * 1e18  # µm⁻³ → m⁻³
+    row["rotation_frequency"][...] = omega
+    row["temperature_axial"][...] = (mass * w_z * w_z).mean() * _KELVIN
+    row["temperature_cyclotron"][...] = (mass * (du * du + dv * dv)).mean() / 2 * _KELVIN
 
 
-def cloud_diagnostics(result: Any) -> CloudDiagnostics:
+def cloud_diagnostics(result: Any, *, wigner_seitz: bool = True) -> CloudDiagnostics:
     """Measure the cloud of a run at every kept state (see :mod:`trapode.clouds`).
 
     Parameters
@@ -120,6 +154,13 @@ def cloud_diagnostics(result: Any) -> CloudDiagnostics:
     result : SimulationResult or StreamedResult
         A run; a streamed one is read one state at a time. Particles that
         have left the trap (at or after their escape time) are not counted.
+    wigner_seitz : bool, optional
+        Spread each ion over its Wigner–Seitz sphere when sizing the
+        equivalent ellipsoid (``semi_axes`` and ``density``): right for a
+        crystal, whose outer ions sit half a spacing inside the fluid's
+        boundary. ``False`` takes the bare second moments (right for points
+        drawn uniformly in an ellipsoid); for a sphere the two densities
+        differ by about ``1.5 N^(-2/3)``, 3 % at 300 ions and 0.3 % at 10⁴.
 
     Returns
     -------
@@ -132,40 +173,33 @@ def cloud_diagnostics(result: Any) -> CloudDiagnostics:
     >>> config = trapode.SimulationConfig(trap=trap, particles=trapode.random_particles(50, trap, seed=1),
     ...                                   t_end=1.0, n_steps=100, method="boris", save_every=50)
     >>> diagnostics = trapode.cloud_diagnostics(trapode.simulate(config, progress=False))
-    >>> diagnostics.t.tolist(), diagnostics.radius.shape
-    ([0.0, 0.5, 1.0], (3,))
+    >>> diagnostics.t.tolist(), diagnostics.radius.shape, diagnostics.semi_axes.shape
+    ([0.0, 0.5, 1.0], (3,), (3, 3))
     """
     from .output import StreamedResult
     from .result import SimulationResult
 
     instance("result", result, (SimulationResult, StreamedResult), "a trapode.SimulationResult or StreamedResult")
+    wigner_seitz = flag("wigner_seitz", wigner_seitz)
     mass = result.config.particles.m
-    times = np.asarray(result.t)
-    rows = []
+    times = np.array(result.t, dtype=float)
+    rows = len(times)
+    widths = {"centre_of_mass": 3, "centre_of_mass_velocity": 3, "semi_axes": 3}
+    columns = {name: np.full((rows, widths[name]) if name in widths else rows, np.nan) for name in _MEASURED}
+    columns["n_particles"] = np.zeros(rows, dtype=np.int64)
     for k, time in enumerate(times):
-        r, v = (result.r[k], result.v[k])
+        r, v = np.asarray(result.r[k]), np.asarray(result.v[k])
         counted = ~(time >= result.escape_time) & np.isfinite(r).all(axis=1) & np.isfinite(v).all(axis=1)
-        rows.append(_state_diagnostics(np.asarray(r), np.asarray(v), mass, counted))
-    a = np.array([row["a"] for row in rows])
-    b = np.array([row["b"] for row in rows])
-    n = np.array([row["n"] for row in rows], dtype=np.int64)
-    volume = 4.0 / 3.0 * np.pi * a * a * b * 1e-18  # µm³ → m³
+        _measure(
+            r[counted],
+            v[counted],
+            mass[counted],
+            wigner_seitz,
+            {name: column[k, ...] for name, column in columns.items()},
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
-        density = np.where(volume > 0, n / volume, np.nan)
-        aspect = b / a
-    return CloudDiagnostics(
-        t=times.copy(),
-        n_particles=n,
-        centre_of_mass=np.array([row["com"] for row in rows]).reshape(-1, 3),
-        centre_of_mass_velocity=np.array([row["com_v"] for row in rows]).reshape(-1, 3),
-        radius=a,
-        axial_extent=b,
-        aspect_ratio=aspect,
-        density=density,
-        rotation_frequency=np.array([row["omega"] for row in rows]),
-        temperature_axial=np.array([row["t_z"] for row in rows]),
-        temperature_cyclotron=np.array([row["t_perp"] for row in rows]),
-    )
+        aspect = columns["axial_extent"] / columns["radius"]
+    return CloudDiagnostics(t=times, aspect_ratio=aspect, **columns)
 
 
 def cold_fluid_density(omega_r: float, omega_c: float, charge: float, mass: float) -> float:
