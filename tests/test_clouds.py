@@ -258,6 +258,42 @@ def test_kohn_the_centre_of_mass_of_1000_interacting_ions_moves_as_one_free_ion(
         dataclasses.replace(config, interactions=False), progress=False).r[-1]).max() > 1.0  # fmt: skip
 
 
+def _lattice_sphere(n, density, rng):
+    """n points of a cubic lattice of the given density (µm⁻³) filling a sphere, each moved by 10 % of a spacing."""
+    spacing = density ** (-1 / 3)
+    radius = (3 * n / (4 * math.pi * density)) ** (1 / 3)
+    axis = (np.arange(int(2 * radius / spacing) + 3) - (int(2 * radius / spacing) + 2) / 2) * spacing
+    grid = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)
+    nearest = grid[np.argsort((grid**2).sum(axis=1), kind="stable")[:n]]
+    return nearest + rng.normal(0, 0.1 * spacing, (n, 3))
+
+
+@pytest.mark.slow
+def test_the_coulomb_interaction_of_10_000_ions_conserves_energy_to_second_order_with_splitting():
+    # 10⁴ cold ⁹Be⁺ in a sphere at n = 1e-4 µm⁻³ (spacing 21.5 µm): their Coulomb energy is 300 eV, four
+    # orders above the trap's, and drives the cloud apart. The splitting flows the trap exactly and kicks
+    # with the Coulomb force, so the energy error is the kicks'. Inside a uniform sphere that force is
+    # harmonic, m ω² r with ω² = ωp²/3 (ωp² = q² n / (ε0 m)); kicks of a harmonic force conserve
+    # p²/2m + (m ω²/2)(1 − (ωh)²/4) r² exactly, so the energy strays from its start by at most
+    # (ωh)²/4 = (ωp h)²/12 of the force's energy: the bound. Halving h must quarter the error (order 2).
+    n, density, mass = 10_000, 1e-4, 9.012183065 - scipy.constants.m_e / scipy.constants.atomic_mass
+    si = scipy.constants
+    omega_p = math.sqrt(si.e**2 * density * 1e18 / (si.epsilon_0 * mass * si.atomic_mass)) * 1e-6  # rad/µs
+    rng = np.random.default_rng(3)
+    cloud = trapode.ParticleSet(_lattice_sphere(n, density, rng), rng.normal(0, 0.1, (n, 3)), q=1.0, m=mass)
+    errors = {}
+    for step in (0.02, 0.01):
+        config = trapode.SimulationConfig(trap=TRAP, particles=cloud, t_end=0.4, n_steps=round(0.4 / step),
+                                          method="splitting", save_every=round(0.1 / step))  # fmt: skip
+        result = trapode.simulate(config, progress=False)
+        assert result.trapped.all()
+        energy = result.energy()
+        assert abs(energy.trap[0]) < 1e-3 * energy.coulomb[0]  # the Coulomb energy is what moves
+        errors[step] = np.abs(energy.total - energy.total[0])
+        assert errors[step].max() < (omega_p * step) ** 2 / 12 * energy.coulomb[0]
+    assert errors[0.02].max() / errors[0.01].max() == pytest.approx(4.0, rel=0.1)
+
+
 def _uniform_spheroid(n, a, b, omega, temperature_z, temperature_perp, mass, rng):
     """n points uniform in the spheroid (a, a, b), rotating rigidly at omega (rad/µs), with thermal velocities."""
     points = []
