@@ -207,6 +207,18 @@ def test_fixed_steps_that_miss_close_encounters_warn_with_the_energy_drift():
         run("rk4", 4000, particles=(P1, trapode.report_particle_2()), interactions=True)  # resolved: no warning
 
 
+def test_the_energy_check_is_left_out_where_it_would_cost_more_than_the_run(monkeypatch):
+    # The same coarse run as above, as if 30 particles were many: 300 RK4 steps are 1200 force sums.
+    ions = trapode.random_particles(30, TRAP, seed=7)
+    monkeypatch.setattr(trapode.simulation, "THREADED_COULOMB_MIN_PARTICLES", 20)
+    with pytest.warns(trapode.AccuracyWarning, match="total energy"):
+        run("rk4", 300, t_end=300.0, particles=ions, interactions=True)
+    monkeypatch.setattr(trapode.simulation, "ENERGY_CHECK_MIN_SUMS", 1201)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", trapode.AccuracyWarning)
+        run("rk4", 300, t_end=300.0, particles=ions, interactions=True)
+
+
 def test_method_errors_alias_steps_longer_than_a_cyclotron_period_to_the_nearest_frequency():
     # The electron of a g-2 trap with 16 steps per axial period: each step is over a hundred cyclotron turns, so
     # the one-step map's eigenvalue has turned past π many times; the splitting is still exact.

@@ -6,11 +6,14 @@ and written beside these loops into the one generated interactions module that
 every model imports (:func:`trapode.compile.interactions_module`).
 
 Speed (shared/PERFORMANCE.md): the obvious triangular double loop does not
-vectorise; what does is taking two rows i, i + 1 against every j > i + 1 in
-one pass over slices that start at 0 (no index checks), with the reduction
-allowed to reassociate. The threaded sum deals the row pairs round-robin to a
-fixed number of chunks, each with its own buffer, so that the result does not
-depend on the thread count and memory stays O(N).
+vectorise; what does is taking two rows i, i + 1 against every j of a slice
+in one pass over slices that start at 0 (no index checks), with the reduction
+allowed to reassociate. The particles are cut into blocks of
+``COULOMB_BLOCK``, and the sum goes tile by tile (block against block), so
+that what a row pair sweeps stays in cache for large N. The threaded sum
+deals the tiles round-robin to a fixed number of chunks, each with its own
+buffer, so that the result does not depend on the thread count and memory
+stays O(N).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from numba import prange
 from ..compile.templates import kernel
 from .protocol import coulomb_field
 
-__all__ = ["COULOMB_CHUNKS", "THREADED_COULOMB_MIN_PARTICLES"]
+__all__ = ["COULOMB_BLOCK", "COULOMB_CHUNKS", "THREADED_COULOMB_MIN_PARTICLES"]
 
 #: From this many interacting particles on, a run spreads the Coulomb sum over threads.
 THREADED_COULOMB_MIN_PARTICLES = 2048
@@ -30,6 +33,12 @@ THREADED_COULOMB_MIN_PARTICLES = 2048
 #: number, so that the summation order, and so the result, does not depend on
 #: the thread count.
 COULOMB_CHUNKS = 16
+
+#: The most particles per block of the tiled pair sum (even). Two blocks' positions,
+#: charges and fields (56 bytes a particle) stay in a core's L2 cache while
+#: their rows sweep them; a sweep over all N particles would not from about
+#: 10⁴ particles on, and then runs at the speed of memory, 5 to 10 times slower.
+COULOMB_BLOCK = 2048
 
 
 @kernel(group="interactions", fastmath=("reassoc", "contract", "nsz"))
@@ -63,19 +72,14 @@ def coulomb_two_rows(x1, y1, z1, q1, x2, y2, z2, q2, xs, ys, zs, charges, k_e, f
 
 
 @kernel(group="interactions", inline=True)
-def coulomb_row_pair(i, pos, charge, k_e, field):
-    """Add to ``field`` (per unit charge) every pair (i, j) and (i + 1, j) with j > i."""
+def coulomb_rows_against(i, pos, charge, k_e, field, begin, end):
+    """Add to ``field`` (per unit charge) the pairs of rows i and i + 1 with every particle of ``begin:end``.
+
+    ``begin`` is past ``i + 1``. The slices start at 0, which keeps the inner
+    loop free of index checks.
+    """
     xs, ys, zs = pos[0], pos[1], pos[2]
     j = i + 1
-    ex, ey, ez = coulomb_field(xs[i] - xs[j], ys[i] - ys[j], zs[i] - zs[j], k_e)
-    field[0, i] += charge[j] * ex
-    field[1, i] += charge[j] * ey
-    field[2, i] += charge[j] * ez
-    field[0, j] -= charge[i] * ex
-    field[1, j] -= charge[i] * ey
-    field[2, j] -= charge[i] * ez
-    # The slices start at 0, which keeps the inner loop free of index checks.
-    rest = i + 2
     sums = coulomb_two_rows(
         xs[i],
         ys[i],
@@ -85,14 +89,14 @@ def coulomb_row_pair(i, pos, charge, k_e, field):
         ys[j],
         zs[j],
         charge[j],
-        xs[rest:],
-        ys[rest:],
-        zs[rest:],
-        charge[rest:],
+        xs[begin:end],
+        ys[begin:end],
+        zs[begin:end],
+        charge[begin:end],
         k_e,
-        field[0, rest:],
-        field[1, rest:],
-        field[2, rest:],
+        field[0, begin:end],
+        field[1, begin:end],
+        field[2, begin:end],
     )
     field[0, i] += sums[0]
     field[1, i] += sums[1]
@@ -102,18 +106,65 @@ def coulomb_row_pair(i, pos, charge, k_e, field):
     field[2, j] += sums[5]
 
 
+@kernel(group="interactions", inline=True, uses={"COULOMB_BLOCK": COULOMB_BLOCK, "COULOMB_CHUNKS": COULOMB_CHUNKS})
+def coulomb_block(n):
+    """The block size for ``n`` particles: even, at most ``COULOMB_BLOCK``, and small enough for 16 blocks or more.
+
+    Sixteen blocks or more make 136 tiles or more, enough to share the
+    triangle evenly among the chunks of the threaded sum.
+    """
+    size = n // COULOMB_CHUNKS + 1
+    size += size % 2
+    return max(256, min(COULOMB_BLOCK, size))
+
+
+@kernel(group="interactions", inline=True)
+def coulomb_tile(block_i, block_j, block, pos, charge, k_e, field):
+    """Add to ``field`` the pairs of the particles of block ``block_i`` with those of block ``block_j`` ≥ it.
+
+    Blocks are ``block`` (even) consecutive particles, the last one maybe
+    fewer; on the diagonal (``block_i == block_j``) each pair (i, j > i)
+    once. The two blocks' positions and fields stay in cache while their
+    rows sweep them.
+    """
+    n = pos.shape[1]
+    first = block_i * block
+    last = min(first + block, n)
+    if block_i == block_j:
+        xs, ys, zs = pos[0], pos[1], pos[2]
+        for i in range(first, last - 1, 2):
+            j = i + 1
+            ex, ey, ez = coulomb_field(xs[i] - xs[j], ys[i] - ys[j], zs[i] - zs[j], k_e)
+            field[0, i] += charge[j] * ex
+            field[1, i] += charge[j] * ey
+            field[2, i] += charge[j] * ez
+            field[0, j] -= charge[i] * ex
+            field[1, j] -= charge[i] * ey
+            field[2, j] -= charge[i] * ez
+            coulomb_rows_against(i, pos, charge, k_e, field, i + 2, last)
+    else:  # block_i is whole (only the last block is short), and blocks are even
+        begin = block_j * block
+        end = min(begin + block, n)
+        for i in range(first, last, 2):
+            coulomb_rows_against(i, pos, charge, k_e, field, begin, end)
+
+
 @kernel(group="interactions")
 def coulomb_accelerations(pos, charge, q_over_m, k_e, out):
     """Write ``(q_i/m_i) Σ_{j≠i} E_j(r_i)``, the Coulomb acceleration of every particle, into ``out``.
 
-    Each pair is evaluated once (Newton's third law), two rows at a time.
+    Each pair is evaluated once (Newton's third law), two rows at a time,
+    block against block (:func:`coulomb_tile`).
     """
     n = pos.shape[1]
     for k in range(3):
         for i in range(n):
             out[k, i] = 0.0
-    for i in range(0, n - 1, 2):
-        coulomb_row_pair(i, pos, charge, k_e, out)
+    block = coulomb_block(n)
+    blocks = (n + block - 1) // block
+    for block_i in range(blocks):
+        for block_j in range(block_i, blocks):
+            coulomb_tile(block_i, block_j, block, pos, charge, k_e, out)
     for k in range(3):
         for i in range(n):
             out[k, i] *= q_over_m[i]
@@ -121,18 +172,26 @@ def coulomb_accelerations(pos, charge, q_over_m, k_e, out):
 
 @kernel(group="interactions", parallel=True, uses={"COULOMB_CHUNKS": COULOMB_CHUNKS})
 def coulomb_accelerations_threaded(pos, charge, q_over_m, k_e, out):
-    """:func:`coulomb_accelerations` with the row pairs dealt out to numba's threads.
+    """:func:`coulomb_accelerations` with the tiles dealt out to numba's threads.
 
-    The row pairs are dealt round-robin to ``COULOMB_CHUNKS`` chunks, so that
-    the triangular work is shared evenly, and each chunk sums into its own
-    field buffer: memory O(chunks × N), never O(N²).
+    The tiles (block pairs) are dealt round-robin to ``COULOMB_CHUNKS``
+    chunks, so that the triangular work is shared evenly, and each chunk sums
+    into its own field buffer: memory O(chunks × N), never O(N²).
     """
     n = pos.shape[1]
     buffers = np.zeros((COULOMB_CHUNKS, 3, n))
-    n_row_pairs = n // 2
+    block = coulomb_block(n)
+    blocks = (n + block - 1) // block
+    n_tiles = blocks * (blocks + 1) // 2
     for chunk in prange(COULOMB_CHUNKS):
-        for row_pair in range(chunk, n_row_pairs, COULOMB_CHUNKS):
-            coulomb_row_pair(2 * row_pair, pos, charge, k_e, buffers[chunk])
+        for tile in range(chunk, n_tiles, COULOMB_CHUNKS):
+            # The tile's blocks: row block_i holds the tiles (block_i, block_i..blocks-1).
+            block_i = 0
+            rest = tile
+            while rest >= blocks - block_i:
+                rest -= blocks - block_i
+                block_i += 1
+            coulomb_tile(block_i, block_i + rest, block, pos, charge, k_e, buffers[chunk])
     for k in range(3):
         for i in range(n):
             total = 0.0

@@ -18,8 +18,9 @@ the arrays of a :class:`~trapode.system.ParticleSystem`.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -158,18 +159,19 @@ class FixedStepIntegrator:
         signature of :func:`trapode.integrators.euler.euler_advance`.
     stages : int
         Force evaluations per step.
-    driven_step : str, optional
-        How a step runs with the Coulomb sum given from Python (the FMM), or
-        None if the method cannot (:mod:`trapode.integrators.driven`).
+    driven_step : callable, optional
+        Builds, from a model, the step that runs with its Coulomb sum given
+        from Python (the FMM), or None if the method cannot take one
+        (:mod:`trapode.integrators.driven`).
     """
 
     name: str
     order: int
     stepper: str
     stages: int = 1
-    #: How a step runs with its Coulomb sum given from Python (the FMM): ``"boris"``, ``"boris-exact"``,
-    #: ``"splitting"`` (:func:`trapode.integrators.driven.python_step`), or None where it cannot.
-    driven_step: str | None = None
+    #: model → the step with its Coulomb sum given from Python (the FMM), e.g.
+    #: :func:`trapode.integrators.driven.driven_boris`; None where the method cannot take one.
+    driven_step: Callable[[Any], Callable[..., None]] | None = None
 
     def flow(
         self,

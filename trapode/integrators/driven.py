@@ -30,7 +30,7 @@ from ..monitor import QUIET, Progress
 from ..observers import row_of_step, rows_written
 from .base import Trajectory, last_checked_before
 
-__all__ = ["Rows", "StartState", "driven_integrate", "python_step"]
+__all__ = ["DrivenStep", "Rows", "StartState", "driven_boris", "driven_integrate", "driven_splitting"]
 
 #: A Coulomb sum: positions (3, N) → accelerations (3, N), in µm and µm/µs².
 CoulombSum = Callable[[np.ndarray], np.ndarray]
@@ -78,19 +78,23 @@ def _next_save(step: int, n_steps: int, stride: int) -> int:
     return min((step // stride + 1) * stride, n_steps)
 
 
-def python_step(model, kind: str) -> Callable:
-    """One step of a method whose Coulomb sum is given from Python: ``"boris"``, ``"boris-exact"``, ``"splitting"``.
+#: One step with its Coulomb sum given from Python:
+#: ``step(i, h, pos, vel, system, flow, species, escape, coulomb_sum, cache)``.
+DrivenStep = Callable[..., None]
 
-    Returns ``step(i, h, pos, vel, system, flow, species, escape, coulomb_sum, cache)``.
-    """
-    if kind in ("boris", "boris-exact"):
-        exact = kind == "boris-exact"
 
-        def boris(i, h, pos, vel, system, flow, species, escape, coulomb_sum, cache):
-            acc = coulomb_sum(pos + (0.5 * h) * vel)  # at the mid-step positions, as the compiled Boris step
-            model.boris_given_step(i, h, pos, vel, system.q_over_m, system.constants, acc, escape, exact)
+def driven_boris(model, *, exact: bool = False) -> DrivenStep:
+    """A Boris step (``exact``: the phase-exact rotation) around :func:`~trapode.integrators.boris.boris_given_step`."""
 
-        return boris
+    def boris(i, h, pos, vel, system, flow, species, escape, coulomb_sum, cache):
+        acc = coulomb_sum(pos + (0.5 * h) * vel)  # at the mid-step positions, as the compiled Boris step
+        model.boris_given_step(i, h, pos, vel, system.q_over_m, system.constants, acc, escape, exact)
+
+    return boris
+
+
+def driven_splitting(model) -> DrivenStep:
+    """A splitting step (any weights) around :func:`~trapode.integrators.splitting.splitting_given_substep`."""
 
     def splitting(i, h, pos, vel, system, flow, species, escape, coulomb_sum, cache):
         sub_steps = int(flow[0, 0])
@@ -139,7 +143,7 @@ def driven_integrate(
     else:
         step, pos, vel, escape = start.step, start.pos.copy(), start.vel.copy(), start.escape_step.copy()
     nothing = np.empty((0, 3, system.n_particles))
-    one_step = python_step(model, integrator.driven_step) if coulomb_sum is not None else None
+    one_step = integrator.driven_step(model) if coulomb_sum is not None else None
     cache: dict = {}
     chunk = system.chunk_steps()
 
