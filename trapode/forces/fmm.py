@@ -5,7 +5,7 @@
 the Flatiron Institute's FMM3D (``fmm3dpy``: Greengard, Gimbutas et al.),
 an optional dependency (``pip install "trapode[fmm]"``). Its kernel is
 ``1/(4π r)``, so the field of the charges is ``−4π k_e ∇u``. It is called from
-Python between compiled stages (:mod:`trapode.integrators.given`), one call a
+Python between compiled stages (:mod:`trapode.integrators.driven`), one call a
 force evaluation.
 
 Accuracy: with ``tolerance = 1e-6`` the relative L2 error of the
@@ -27,7 +27,7 @@ from ..errors import ConfigError
 __all__ = ["FMM_CROSSOVER", "fmm_accelerations", "fmm_available", "require_fmm"]
 
 #: Interacting particles from which ``coulomb="auto"`` takes the FMM: where it overtakes the direct
-#: sum on 2 threads (measured by benchmarks/run.py: ≈ 2×10⁵ at tolerance 1e-6).
+#: sum on 2 threads (benchmarks/run.py, from one evaluation of each at 10⁵: ≈ 2.2×10⁵ at tolerance 1e-6).
 FMM_CROSSOVER = 200_000
 
 INSTALL_HINT = 'install it with: pip install "trapode[fmm]" (or pip install fmm3dpy)'
