@@ -64,6 +64,19 @@ def test_info_prints_once_per_species_not_once_per_particle(tmp_path, capsys):
     assert len(out) < 20000 and out.count("d ") < 60  # equations printed once
 
 
+def test_version_is_the_package_version_and_the_citation_file_s(capsys):
+    import pathlib
+    import re
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"trapode {trapode.__version__}\n"
+    citation = (pathlib.Path(__file__).parents[1] / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.search(r'^version: "([^"]+)"$', citation, re.MULTILINE).group(1) == trapode.__version__
+    assert "Numerical simulation of a Penning trap" in citation
+
+
 @pytest.mark.parametrize("command", ["reproduce", "run", "plot", "convergence", "sweep", "info"])
 def test_every_command_has_complete_help(command, capsys):
     with pytest.raises(SystemExit) as exited:

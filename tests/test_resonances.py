@@ -129,7 +129,8 @@ def test_command_line_sweep_writes_csv_and_finds_resonances(tmp_path, capsys):
         progress=False,
     )
     assert [float(line.split(",")[1]) for line in lines[1:]] == pytest.approx(expected.fraction_trapped[0])
-    assert "Floquet band" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Floquet band" in out and not out.startswith("\n")  # the table alone, not after a blank line
     assert figure.stat().st_size > 0
 
 

@@ -230,7 +230,8 @@ def _run_sweep(arguments):
     else:
         print("\n".join([header, *rows]))
     if scan is not None:
-        print()
+        if arguments.output is None:
+            print()  # a blank line between the CSV and the table
         print(scan.table())
     if arguments.plot is not None:
         import matplotlib
@@ -647,6 +648,9 @@ def main(argv=None):
     """Entry point of the ``trapode`` command."""
     _tolerant_streams()
     parser = _Parser(prog="trapode", description="Charged particles in a Penning trap.")
+    from trapode import __version__
+
+    parser.add_argument("--version", action="version", version=f"trapode {__version__}")
     subparsers = parser.add_subparsers(title="commands", required=True)
     _reproduce_parser(subparsers)
     _run_parser(subparsers)
