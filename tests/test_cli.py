@@ -113,7 +113,14 @@ def test_reproduce_writes_every_figure_and_the_summary(tmp_path):
     from trapode.reproduce import ReproductionSettings, reproduce
 
     tiny = ReproductionSettings(ions=6, omega_step=0.5, fine_points=3, seeds=2, trajectory_steps=1000)
-    summary = reproduce(tmp_path, progress=False, settings=tiny)
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend("svg")  # the user's backend (a notebook's inline one, say) stays theirs
+    try:
+        summary = reproduce(tmp_path, progress=False, settings=tiny)
+        assert plt.get_backend() == "svg" and not plt.get_fignums()
+    finally:
+        plt.switch_backend("agg")
     figures = sorted(path.stem for path in tmp_path.glob("fig*.png"))
     # figs. 2-16, and fig. 16 a second time, converged
     assert len(figures) == 16 and {int(name[3:].split("_")[0]) for name in figures} == set(range(2, 17))

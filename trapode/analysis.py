@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._display import Summarised
 from ._validate import choice, counts, instance, reals, short_repr
 from .analytic import analytic_solution
 from .errors import ConfigError
@@ -114,8 +115,8 @@ def convergence_rate(step_sizes: ArrayLike, max_errors: ArrayLike) -> float:
     return float(np.mean(np.log(errors[1:] / errors[:-1]) / np.log(h[1:] / h[:-1])))
 
 
-@dataclass(frozen=True, eq=False)
-class ConvergenceStudy:
+@dataclass(frozen=True, eq=False, repr=False)
+class ConvergenceStudy(Summarised):
     """Errors of several methods at several step counts, against one reference.
 
     Attributes
@@ -154,6 +155,14 @@ class ConvergenceStudy:
     times: dict
     relative_errors: dict
     energy_errors: dict = dataclasses.field(default_factory=dict)
+
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        return [
+            ("trap", self.config.trap.summary()),
+            ("reference", self.reference),
+            ("n_steps", ", ".join(str(n) for n in self.n_steps) + f" to {self.config.t_end:g} µs"),
+            ("observed order", ", ".join(f"{method} {self.rates[method]:.2f}" for method in self.methods)),
+        ]
 
     def table(self) -> str:
         """The Δmax table and the rates as aligned text."""

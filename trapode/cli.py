@@ -533,18 +533,7 @@ def _pretty(expression, indent="    "):
 
 
 def _trap_line(trap):
-    from trapode.setup.io import trap_to_dict
-
-    table = trap_to_dict(trap)
-    shown = [f"B0 = {trap.B0:g} T", f"V0 = {trap.V0:g} V", f"d = {trap.d:g} µm"]
-    units = {"C4": "", "C6": "", "B2": " T/m²", "tilt": " rad", "tilt_azimuth": " rad", "ellipticity": ""}
-    shown += [f"{name} = {table[name]:g}{unit}" for name, unit in units.items() if table[name]]
-    if trap.drive is not None:
-        shown.append(f"drive f = {trap.drive.amplitude:g}, ωV = {trap.drive.omega:g} rad/µs")
-    shown += [f"{len(trap.potentials)} user potential(s)"] if trap.potentials else []
-    shown += [f"{len(trap.magnetic_fields)} user magnetic field(s)"] if trap.magnetic_fields else []
-    constants = "CODATA (scipy.constants)" if trap.constants == "codata" else "the report's rounded digits"
-    return "trap: " + ", ".join(shown) + f"; unit factors: {constants}"
+    return f"trap: {trap.summary()}"
 
 
 def _frequency_lines(trap, particle, count):

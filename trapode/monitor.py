@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from types import FrameType, TracebackType
 from typing import Any, Protocol
 
-__all__ = ["QUIET", "Monitor", "Progress", "Quiet", "interruptible"]
+__all__ = ["QUIET", "Monitor", "Progress", "Quiet", "interruptible", "progress_bar"]
 
 
 class Progress(Protocol):
@@ -94,6 +94,35 @@ def interruptible() -> Iterator[_Request]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython's ZMQ shell), without importing IPython."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def progress_bar(iterable: Any = None, *, progress: bool = True, **options: Any) -> Any:
+    """A tqdm progress bar where the user sees it: a widget in a notebook, text on a terminal's stderr.
+
+    In Jupyter with ipywidgets installed the bar is tqdm's notebook widget
+    (shown unless ``progress`` is False); elsewhere it is text on stderr,
+    shown only when stderr is a terminal, so a notebook without ipywidgets,
+    a pipe or a log file stays quiet (and tqdm.auto's "IProgress not found"
+    warning never comes). ``options`` go to tqdm.
+    """
+    if progress and _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.notebook import tqdm as notebook_tqdm
+        except ImportError:
+            pass
+        else:
+            return notebook_tqdm(iterable, **options)
+    from tqdm.std import tqdm as text_tqdm
+
+    return text_tqdm(iterable, disable=None if progress else True, file=sys.stderr, **options)
+
+
 class Monitor:
     """A progress bar on stderr and the Ctrl-C request, for one piece of long work.
 
@@ -120,16 +149,12 @@ class Monitor:
         self._scope: Any = None
 
     def __enter__(self) -> Monitor:
-        from tqdm.auto import tqdm
-
         self._scope = interruptible()
         self._request = self._scope.__enter__()
-        # disable=None: silent when stderr is not a terminal.
-        self._bar = tqdm(
+        self._bar = progress_bar(
             total=self.total,
-            disable=None if self.progress else True,
+            progress=self.progress,
             delay=1.0,
-            file=sys.stderr,
             unit=self.unit,
             unit_scale=True,
             desc=self.description,

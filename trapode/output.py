@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._display import Summarised, range_text, run_rows
 from ._files import check_writable
 from ._validate import file_path, short_repr
 from .errors import ConfigError
@@ -174,8 +175,8 @@ class Writer:
             self.file.close()
 
 
-@dataclass(frozen=True, eq=False)
-class StreamedResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class StreamedResult(Summarised):
     """A run streamed to an HDF5 file, read lazily (see :mod:`trapode.output`).
 
     Attributes
@@ -212,6 +213,10 @@ class StreamedResult:
     escape_time: np.ndarray
     complete: bool
     file: Any
+
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        rows = [*run_rows(self.config, self.trapped), ("kept states", range_text(self.t, "µs"))]
+        return [*rows, ("file", str(self.path)), ("complete", "yes" if self.complete else "no: trapode.resume(path)")]
 
     @property
     def n_rows(self) -> int:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._files import save_figure, write_text
 from .errors import Interrupted
-from .monitor import interruptible
+from .monitor import interruptible, progress_bar
 
 __all__ = ["CONVERGED", "ReproductionSettings", "reproduce"]
 
@@ -83,10 +82,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
         The unit factors: CODATA (default), or the report's rounded digits for
         a digit-for-digit comparison with it. The summary says which.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from tqdm.auto import tqdm
+    import matplotlib.pyplot as plt
 
     import trapode
     from trapode import plotting
@@ -99,7 +95,7 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
     p1, p2 = trapode.report_particle_1(), trapode.report_particle_2()
     sections = []
     steps = ["axial motion", "two particles", "convergence", "coarse sweep", "fine scans", "summary"]
-    bar = tqdm(steps, disable=None if progress else True, file=sys.stderr, desc="reproduce", leave=False)
+    bar = progress_bar(steps, progress=progress, desc="reproduce", leave=False)
 
     def advance():
         bar.update(1)
@@ -114,7 +110,9 @@ def reproduce(out, quick=False, progress=True, settings=None, constants="codata"
 
     # Ctrl-C stops the run or sweep under way within a second (its own Interrupted), or stops here
     # between two parts.
-    with bar, interruptible() as request:
+    # Figures are drawn and saved, never shown: plt.ioff() keeps an interactive session's windows
+    # closed without changing its backend.
+    with bar, interruptible() as request, plt.ioff():
         bar.set_postfix_str(steps[0])
         # Figs. 2 and 3: z(t) of Particle 1, forward Euler and RK4 against the closed form.
         single = trapode.SimulationConfig(trap=trap, particles=[p1], t_end=50.0, n_steps=10000)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._display import Summarised, range_text, run_rows
 from ._files import atomic_write, check_writable
 from ._validate import file_path, short_repr
 from .errors import ConfigError
@@ -31,8 +32,8 @@ _FORMAT = "trapode-result-2"
 _MAX_CONFIG_BYTES = 1 << 30
 
 
-@dataclass(frozen=True, eq=False)
-class SimulationResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SimulationResult(Summarised):
     """The kept states of all particles, who left the trap and when, and the configuration that made them.
 
     Attributes
@@ -61,6 +62,9 @@ class SimulationResult:
     v: np.ndarray
     trapped: np.ndarray
     escape_time: np.ndarray
+
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        return [*run_rows(self.config, self.trapped), ("kept states", range_text(self.t, "µs"))]
 
     def __post_init__(self) -> None:
         for name, dtype in (

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._display import Summarised, range_text
 from ._validate import close_matches, count, flag, instance, real, short_repr
 from .budget import check_duration, check_memory, seconds_at_least
 from .checkpoint import Checkpoint
@@ -185,8 +186,8 @@ def with_values(config: SimulationConfig, values: Mapping[str, float]) -> Simula
     return dataclasses.replace(config, trap=trap, damping=damping)
 
 
-@dataclass(frozen=True, eq=False)
-class ScanResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScanResult(Summarised):
     """The final states of a scan's runs, and the observable it records.
 
     Attributes
@@ -217,6 +218,18 @@ class ScanResult:
     velocities: np.ndarray
     trapped: np.ndarray
     completed: np.ndarray
+
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        observed = self.observe if isinstance(self.observe, str) else getattr(self.observe, "__name__", "a function")
+        rows = [(path, range_text(grid)) for path, grid in zip(self.paths, self.grids, strict=True)]
+        rows += [("observable", observed), ("runs", f"{int(self.completed.sum())} of {self.completed.size} completed")]
+        config = self.config
+        return [
+            ("trap", config.trap.summary()),
+            ("method", f"{config.method}, {config.n_steps} steps of {config.step_size:g} µs to {config.t_end:g} µs"),
+            ("particles", f"{config.n_particles} in each run"),
+            *rows,
+        ]
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._display import Summarised, range_text
 from ._validate import count, flag, instance, real, sequence_of
 from .errors import ConfigError, Interrupted
 from .scans import ScanError, ScanResult, scan, scan_grid
@@ -53,8 +54,8 @@ class SweepError(RuntimeError):
         self.failures = failures
 
 
-@dataclass(frozen=True, eq=False)
-class SweepResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SweepResult(Summarised):
     """The outcome of a sweep over drive amplitudes and angular frequencies.
 
     Attributes
@@ -91,6 +92,23 @@ class SweepResult:
     trapped: np.ndarray
     completed: np.ndarray
     method: str = "rk4"
+
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        fraction = self.fraction_trapped[self.completed]
+        kept = f"{fraction.min():.3f} … {fraction.max():.3f}" if fraction.size else "no run completed"
+        interaction = "Coulomb" if self.interactions else "no interaction"
+        return [
+            ("trap", self.trap.summary()),
+            ("ions", f"{len(self.ions)} ({interaction})"),
+            ("amplitudes f", range_text(self.amplitudes)),
+            ("ωV", range_text(self.omegas, "rad/µs")),
+            (
+                "runs",
+                f"{int(self.completed.sum())} of {self.completed.size} completed, {self.method}, "
+                f"{self.n_steps} steps to {self.t_end:g} µs",
+            ),
+            ("fraction trapped", kept),
+        ]
 
     def __post_init__(self) -> None:
         grid = (np.size(self.amplitudes), np.size(self.omegas))

@@ -187,6 +187,38 @@ class PenningTrap:
         """Electrode voltage in u µm² / (µs² e)."""
         return self.V0 * self.units.volt
 
+    def summary_rows(self) -> list[tuple[str, str]]:
+        """The trap in a few (label, value) rows: the values it was given that are not zero, with units.
+
+        The last row names the unit factors. Shown by ``trapode info`` and, as a table, in notebooks.
+        """
+        rows = [("B0", f"{self.B0:g} T"), ("V0", f"{self.V0:g} V"), ("d", f"{self.d:g} µm")]
+        units_of = {"C4": "", "C6": "", "B2": " T/m²", "tilt": " rad", "tilt_azimuth": " rad", "ellipticity": ""}
+        rows += [(name, f"{getattr(self, name):g}{unit}") for name, unit in units_of.items() if getattr(self, name)]
+        if self.drive is not None:
+            rows += [("drive f", f"{self.drive.amplitude:g}"), ("drive ωV", f"{self.drive.omega:g} rad/µs")]
+        for label, terms in (
+            ("user potentials", self.potentials),
+            ("user magnetic fields", self.magnetic_fields),
+            ("excitations", self.excitations),
+        ):
+            if terms:
+                rows.append((label, str(len(terms))))
+        rows.append(
+            ("unit factors", "CODATA (scipy.constants)" if self.constants == "codata" else "the report's digits")
+        )
+        return rows
+
+    def summary(self) -> str:
+        """:meth:`summary_rows` on one line, ``"B0 = 1 T, V0 = 0.025 V, d = 500 µm; unit factors: …"``."""
+        *rows, (_, constants) = self.summary_rows()
+        return ", ".join(f"{label} = {value}" for label, value in rows) + f"; unit factors: {constants}"
+
+    def _repr_html_(self) -> str:
+        from .._display import html_table
+
+        return html_table("PenningTrap", self.summary_rows())
+
     def terms(self) -> tuple:
         """The terms of this trap's fields: :class:`~trapode.setup.fields.BuiltinTerm` and user terms.
 
