@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -163,6 +164,22 @@ class ConvergenceStudy(Summarised):
             ("n_steps", ", ".join(str(n) for n in self.n_steps) + f" to {self.config.t_end:g} µs"),
             ("observed order", ", ".join(f"{method} {self.rates[method]:.2f}" for method in self.methods)),
         ]
+
+    def to_pandas(self) -> Any:
+        """The study as a ``pandas.DataFrame``: one row per step count, with h (µs) and each method's Δmax (µm).
+
+        Columns ``"h (µs)"`` and ``"Δmax <method> (µm)"``, and ``"max |ΔE|/E <method>"``
+        where the energy was checked. Needs pandas.
+        """
+        from .export import require
+
+        pandas = require("pandas", "ConvergenceStudy.to_pandas")
+        columns: dict[str, Any] = {"h (µs)": self.step_sizes}
+        for j, method in enumerate(self.methods):
+            columns[f"Δmax {method} (µm)"] = self.max_errors[j]
+            if self.energy_errors:
+                columns[f"max |ΔE|/E {method}"] = [self.energy_errors[method, n] for n in self.n_steps]
+        return pandas.DataFrame(columns, index=pandas.Index(list(self.n_steps), name="n_steps"))
 
     def table(self) -> str:
         """The Δmax table and the rates as aligned text."""

@@ -235,11 +235,14 @@ class StreamedResult(Summarised):
         return self.t[picked], self.r[picked], self.v[picked]
 
     def to_xarray(self) -> Any:
-        """The kept states as an ``xarray.Dataset`` over (time, particle, axis); lazy (dask) where dask is installed."""
-        try:
-            import xarray as xr
-        except ImportError:
-            raise ConfigError("StreamedResult.to_xarray needs xarray: pip install xarray.") from None
+        """The kept states as an ``xarray.Dataset``, as :meth:`trapode.SimulationResult.to_xarray` gives them.
+
+        Lazy (dask arrays, one state a chunk) where dask is installed, so a
+        run larger than memory can be reduced state by state.
+        """
+        from .export import require, states_dataset
+
+        require("xarray", "StreamedResult.to_xarray")
         rows = self.n_rows
         r, v = self.r, self.v
         try:
@@ -249,14 +252,7 @@ class StreamedResult(Summarised):
             v = da.from_array(v, chunks=(1, *v.shape[1:]))
         except ImportError:  # read into memory
             pass
-        coords = {"time": ("time", self.t, {"units": "µs"}), "axis": ["x", "y", "z"]}
-        data = {
-            "r": (("time", "particle", "axis"), r[:rows], {"units": "µm"}),
-            "v": (("time", "particle", "axis"), v[:rows], {"units": "µm/µs"}),
-            "trapped": (("particle",), self.trapped),
-            "escape_time": (("particle",), self.escape_time, {"units": "µs"}),
-        }
-        return xr.Dataset(data, coords=coords, attrs={"config": self.file.attrs["config"]})
+        return states_dataset(self, r[:rows], v[:rows], config_json=self.file.attrs["config"])
 
     def close(self) -> None:
         """Close the file (the datasets r and v can then no longer be read)."""

@@ -133,6 +133,26 @@ class ResonanceScan:
     tolerance: float
     chart: StabilityChart | None = None
 
+    def to_pandas(self) -> Any:
+        """The resonances as a ``pandas.DataFrame``, a row each: the columns of :meth:`table` (rad/µs). Needs pandas."""
+        from .export import require
+
+        pandas = require("pandas", "ResonanceScan.to_pandas")
+        rows = [
+            {
+                "amplitude f": r.amplitude,
+                "centre (rad/µs)": r.centre,
+                "width (rad/µs)": r.width,
+                "depth": r.depth,
+                "Floquet band": r.prediction_label,
+                "band ωV (rad/µs)": r.prediction,
+                "resolved": r.resolved,
+            }
+            for r in self.resonances
+        ]
+        columns = ["amplitude f", "centre (rad/µs)", "width (rad/µs)", "depth", "Floquet band", "band ωV (rad/µs)"]
+        return pandas.DataFrame(rows, columns=[*columns, "resolved"])
+
     def table(self) -> str:
         """The resonances as aligned text, each with its Floquet band and that band's predicted centre."""
         lines = [

@@ -9,7 +9,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -116,6 +116,27 @@ class SimulationResult(Summarised):
         from .conserved import energies
 
         return energies(self)
+
+    def to_xarray(self) -> Any:
+        """The kept states as an ``xarray.Dataset`` over (time, particle, axis), with units as attributes.
+
+        Variables ``r`` (µm), ``v`` (µm/µs), ``trapped`` and ``escape_time``
+        (µs); coordinates ``time`` (µs), ``particle`` with its ``q`` (e), ``m``
+        (u) and ``species``; the configuration as JSON in ``attrs["config"]``.
+        Needs xarray (``pip install "trapode[xarray]"``).
+
+        Examples
+        --------
+        >>> import trapode
+        >>> config = trapode.SimulationConfig(trap=trapode.PenningTrap(), particles=[trapode.report_particle_1()],
+        ...                                   t_end=1.0, n_steps=10)
+        >>> data = trapode.simulate(config, progress=False).to_xarray()
+        >>> dict(data.sizes), data.r.attrs["units"]
+        ({'time': 11, 'particle': 1, 'axis': 3}, 'µm')
+        """
+        from .export import states_dataset
+
+        return states_dataset(self, self.r, self.v)
 
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the result to a NumPy ``.npz`` file that :func:`load_result` reads back exactly.

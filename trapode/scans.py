@@ -348,6 +348,18 @@ class ScanResult(Summarised):
             return None
         return conversion_prediction(self)
 
+    def to_xarray(self) -> Any:
+        """The scan as an ``xarray.Dataset``: one dimension per scanned path (named by the path), particle, axis.
+
+        Final ``positions`` (µm) and ``velocities`` (µm/µs), ``trapped``,
+        ``completed``, ``fraction_trapped`` and, for ``observe="radii"`` or
+        ``"radial_energy"``, the observable; the configuration as JSON in
+        ``attrs["config"]``. Needs xarray (``pip install "trapode[xarray]"``).
+        """
+        from .export import scan_dataset
+
+        return scan_dataset(self)
+
     def plot(self, ax: Axes | None = None, theory: bool = True) -> Axes:
         """The observable against the first scanned parameter, one line per value of a second one.
 

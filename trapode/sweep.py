@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -124,6 +124,25 @@ class SweepResult(Summarised):
         """Fraction of the ions left in the trap, shape (n_amplitudes, n_omegas); NaN for a failed run."""
         fraction = self.trapped.mean(axis=2)
         return np.where(self.completed, fraction, np.nan)
+
+    def to_xarray(self) -> Any:
+        """The sweep as an ``xarray.Dataset`` over (amplitude, omega, ion): trapped, completed, fraction_trapped.
+
+        ``omega`` in rad/µs; the trap (JSON), t_end, n_steps, interactions and
+        method as attributes. Needs xarray (``pip install "trapode[xarray]"``).
+        """
+        from .export import sweep_dataset
+
+        return sweep_dataset(self)
+
+    def to_pandas(self) -> Any:
+        """The fraction trapped as a ``pandas.DataFrame``: one row per ωV (rad/µs), one column per amplitude f."""
+        from .export import require
+
+        pandas = require("pandas", "SweepResult.to_pandas")
+        columns = pandas.Index(np.asarray(self.amplitudes), name="amplitude f")
+        index = pandas.Index(np.asarray(self.omegas), name="omega (rad/µs)")
+        return pandas.DataFrame(self.fraction_trapped.T, index=index, columns=columns)
 
     def plot(self, ax: Axes | None = None, resonances: Iterable[Resonance] | None = None) -> Axes:
         """Fraction trapped against ωV, one curve per amplitude (report figs. 14–16).

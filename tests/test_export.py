@@ -1,0 +1,109 @@
+"""Results as xarray Datasets and pandas DataFrames (issue 13, part 3): the same numbers, named dimensions, units.
+
+Every check compares the exported values with the object's own arrays exactly, and reads the
+configuration back from the Dataset's JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+import trapode
+from trapode.setup.io import config_from_dict
+
+pytest.importorskip("xarray")
+
+TRAP = trapode.PenningTrap()
+CONFIG = trapode.SimulationConfig(
+    trap=TRAP, particles=[trapode.report_particle_1(), trapode.Particle(species="9Be+", r=(5, 0, 3), v=(0, 2, 0))],
+    t_end=2.0, n_steps=40, save_every=10,
+)  # fmt: skip
+
+
+def test_a_result_is_a_dataset_of_its_states_with_units_and_its_configuration():
+    result = trapode.simulate(CONFIG, progress=False)
+    data = result.to_xarray()
+    assert data.r.dims == ("time", "particle", "axis") and data.r.attrs["units"] == "µm"
+    np.testing.assert_array_equal(data.r.values, result.r)
+    np.testing.assert_array_equal(data.v.values, result.v)
+    np.testing.assert_array_equal(data.time.values, result.t)
+    np.testing.assert_array_equal(data.trapped.values, result.trapped)
+    assert data.time.attrs["units"] == "µs" and data.v.attrs["units"] == "µm/µs"
+    assert data.species.values.tolist() == ["", "9Be+"]
+    np.testing.assert_array_equal(data.m.values, CONFIG.particles.m)
+    assert config_from_dict(json.loads(data.attrs["config"]), "the dataset") == CONFIG
+    assert float(data.r.sel(axis="z", particle=0).isel(time=0)) == CONFIG.particles[0].r[2]
+
+
+def test_a_streamed_result_gives_the_same_dataset(tmp_path):
+    import dataclasses
+
+    in_memory = trapode.simulate(dataclasses.replace(CONFIG, method="boris"), progress=False).to_xarray()
+    config = dataclasses.replace(CONFIG, method="boris", output=str(tmp_path / "run.h5"))
+    with trapode.simulate(config, progress=False) as streamed:
+        data = streamed.to_xarray().load()
+    np.testing.assert_array_equal(data.r.values, in_memory.r.values)
+    np.testing.assert_array_equal(data.escape_time.values, in_memory.escape_time.values)
+    assert data.r.attrs == in_memory.r.attrs and list(data.coords) == list(in_memory.coords)
+
+
+def test_a_sweep_is_a_dataset_over_amplitude_omega_and_ion_and_a_frame_of_fractions():
+    ions = trapode.random_particles(4, TRAP, seed=3)
+    sweep = trapode.sweep(TRAP, ions, [0.1, 0.4], [0.5, 1.0, 1.5], t_end=20.0, n_steps=400, progress=False)
+    data = sweep.to_xarray()
+    assert data.trapped.dims == ("amplitude", "omega", "ion") and data.omega.attrs["units"] == "rad/µs"
+    np.testing.assert_array_equal(data.trapped.values, sweep.trapped)
+    np.testing.assert_array_equal(data.fraction_trapped.values, sweep.fraction_trapped)
+    assert data.attrs["n_steps"] == 400 and data.attrs["method"] == "rk4"
+    frame = sweep.to_pandas()
+    assert frame.shape == (3, 2) and frame.index.name == "omega (rad/µs)"
+    np.testing.assert_array_equal(frame.to_numpy(), sweep.fraction_trapped.T)
+    assert frame.loc[1.0, 0.4] == sweep.fraction_trapped[1, 1]
+
+
+def test_a_scan_is_a_dataset_with_a_dimension_per_scanned_parameter():
+    import dataclasses
+
+    config = dataclasses.replace(CONFIG, interactions=False, save_every="final")
+    scan = trapode.scan(config, {"trap.C4": [0.0, 1e-3], "trap.B0": [1.0, 1.5, 2.0]}, observe="radii", progress=False)
+    data = scan.to_xarray()
+    assert scan.paths == ("C4", "B0")  # the scan's own names of the paths
+    assert data.positions.dims == ("C4", "B0", "particle", "axis")
+    np.testing.assert_array_equal(data.positions.values, scan.positions)
+    np.testing.assert_array_equal(data["B0"].values, [1.0, 1.5, 2.0])
+    np.testing.assert_array_equal(data.radii.values, scan.values)
+    assert data.radii.dims == ("C4", "B0", "mode") and data.attrs["observe"] == "radii"
+
+
+def test_a_convergence_study_and_resonances_are_frames():
+    import dataclasses
+
+    config = dataclasses.replace(CONFIG, particles=CONFIG.particles[:1], interactions=False, save_every=1)
+    study = trapode.convergence_study(config, ["euler", "rk4"], [100, 200, 400])
+    frame = study.to_pandas()
+    assert list(frame.index) == [100, 200, 400] and frame.index.name == "n_steps"
+    np.testing.assert_array_equal(frame["Δmax rk4 (µm)"].to_numpy(), study.max_errors[1])
+    np.testing.assert_array_equal(frame["h (µs)"].to_numpy(), study.step_sizes)
+    resonances = (trapode.Resonance(0.1, 1.40, 1.44, 0.8, "axial n=1", 1.41),)
+    ions = trapode.random_particles(2, TRAP, seed=1)
+    coarse = trapode.sweep(TRAP, ions, [0.1], [1.4], t_end=1.0, n_steps=10, progress=False)
+    found = trapode.ResonanceScan(resonances, coarse, {}, 0.5, 0.01)
+    table = found.to_pandas()
+    assert table.loc[0, "centre (rad/µs)"] == pytest.approx(1.42) and table.loc[0, "Floquet band"] == "axial n=1"
+
+
+def test_without_xarray_or_pandas_the_error_says_how_to_install(monkeypatch):
+    result = trapode.simulate(CONFIG, progress=False)
+    monkeypatch.setitem(sys.modules, "xarray", None)
+    expected = r'SimulationResult\.to_xarray needs xarray: pip install "trapode\[xarray\]"'
+    with pytest.raises(trapode.ConfigError, match=expected):
+        result.to_xarray()
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    ions = trapode.random_particles(2, TRAP, seed=1)
+    sweep = trapode.sweep(TRAP, ions, [0.1], [1.4], t_end=1.0, n_steps=10, progress=False)
+    with pytest.raises(trapode.ConfigError, match=r"SweepResult\.to_pandas needs pandas"):
+        sweep.to_pandas()
