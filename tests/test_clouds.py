@@ -120,6 +120,35 @@ def test_fmm_without_the_library_or_with_a_method_that_cannot_take_it_is_refused
 # --- the fast multipole method ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("n", [257, 513, 2049])
+def test_the_tiled_pair_sums_match_numpy_across_block_edges_whatever_the_threads(n):
+    # Blocks are 256 particles here: 257 has a last block of one, 513 three blocks, 2049 nine (threaded).
+    import numba
+
+    from trapode.system import ParticleSystem
+
+    rng = np.random.default_rng(n)
+    cloud = trapode.ParticleSet(rng.normal(0, 50, (n, 3)), q=rng.choice([1.0, 2.0], n), m=rng.choice([9.0, 40.0], n))
+    system = ParticleSystem.from_particles(cloud, TRAP, True)
+    expected = direct_accelerations(cloud.r, cloud.q, cloud.m, K_E)
+    scale = np.abs(expected).max()
+    k_e = TRAP.units.coulomb_constant
+    arguments = (system.positions, system.charge, system.q_over_m, k_e)
+    serial, threaded = np.empty((3, n)), {}
+    system.model.coulomb_accelerations(*arguments, serial)
+    np.testing.assert_allclose(serial.T, expected, rtol=0, atol=1e-12 * scale)
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, before}):
+            numba.set_num_threads(threads)
+            threaded[threads] = np.empty((3, n))
+            system.model.coulomb_accelerations_threaded(*arguments, threaded[threads])
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_allclose(threaded[1].T, expected, rtol=0, atol=1e-12 * scale)
+    assert all(np.array_equal(out, threaded[1]) for out in threaded.values())  # the same sums on any thread count
+
+
 @pytest.mark.parametrize("n", [2, 300, 3000])
 def test_fmm_accelerations_match_the_pair_sum(n):
     pytest.importorskip("fmm3dpy")
@@ -306,6 +335,21 @@ def _uniform_spheroid(n, a, b, omega, temperature_z, temperature_perp, mass, rng
     v = np.stack([-omega * r[:, 1], omega * r[:, 0], np.zeros(n)], axis=1)
     v += rng.normal(0, 1, (n, 3)) * np.array([speed(temperature_perp), speed(temperature_perp), speed(temperature_z)])
     return r + np.array([3.0, -2.0, 1.0]), v
+
+
+def test_a_flat_cloud_has_no_density_but_its_semi_axes():
+    # 100 ions in the plane z = 0 (a 2-D crystal's layer): no volume, so NaN density, and the bare in-plane axes.
+    rng = np.random.default_rng(4)
+    r = np.column_stack([rng.uniform(-50, 50, (100, 2)), np.zeros(100)])
+    config = trapode.SimulationConfig(trap=TRAP, particles=trapode.ParticleSet(r, q=1, m=9.0), t_end=1e-6,
+                                      n_steps=1, method="boris", interactions=False, save_every="final")  # fmt: skip
+    result = trapode.simulate(config, progress=False)
+    for wigner_seitz in (True, False):
+        diagnostics = trapode.cloud_diagnostics(result, wigner_seitz=wigner_seitz)
+        assert np.isnan(diagnostics.density[0]) and diagnostics.semi_axes[0, 2] < 1e-3
+        centred = result.r[0, :, :2] - result.r[0, :, :2].mean(axis=0)
+        expected = np.sqrt(5 * np.linalg.eigvalsh(centred.T @ centred / 100))[::-1]
+        np.testing.assert_allclose(diagnostics.semi_axes[0, :2], expected, rtol=1e-9)
 
 
 def test_cloud_diagnostics_measure_a_uniform_rotating_spheroid():

@@ -7,6 +7,8 @@ of warning.
 
 from __future__ import annotations
 
+import io
+import sys
 import warnings
 
 import pytest
@@ -74,7 +76,8 @@ def test_tables_escape_what_they_show():
 
 def test_progress_in_a_notebook_without_ipywidgets_is_quiet_not_a_warning(monkeypatch):
     monkeypatch.setattr(monitor, "_in_notebook", lambda: True)
-    monkeypatch.setitem(__import__("sys").modules, "ipywidgets", None)  # import fails
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a kernel's stderr is not a terminal
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bar = monitor.progress_bar(range(3), progress=True, desc="test")

@@ -264,6 +264,9 @@ def _reproduce_parser(subparsers):
 
 
 def _run_reproduce(arguments):
+    import matplotlib
+
+    matplotlib.use("Agg")  # a command draws into files, never a window (a stale DISPLAY must not matter)
     from trapode.reproduce import reproduce
 
     summary = reproduce(

@@ -20,7 +20,8 @@ Phys. 71, 87 (1999)), over the particles still in the trap:
   spacing inside the fluid's boundary; ``wigner_seitz=True`` (the default)
   adds that sphere's ``a_ws²/5`` to each variance, solved with n together.
   Without it a crystal of a few hundred ions reads 3 to 5 % too dense; for
-  10⁴ ions and more the two differ by less than 0.3 %;
+  10⁴ ions the two differ by about 0.3 %, for more by less. A flat cloud
+  (one plane) has no volume: its density is NaN, its semi-axes the bare ones;
 - the rotation frequency, the rigid rotation that fits the velocities best:
   ``ωr = Σ ρ v_θ / Σ ρ²`` (positive counter-clockwise about +z);
 - the temperatures of the two motions of a magnetised plasma: axial,
@@ -112,10 +113,12 @@ def _ellipsoid(covariance: np.ndarray, n: int, wigner_seitz: bool) -> tuple[np.n
         return variances, (n / volume if volume > 0 else math.nan)
 
     variances, density = ellipsoid(0.0)
+    if not math.isfinite(density):  # a flat cloud (one plane, two ions): no volume, so no density to spread by
+        return np.sqrt(5.0 * np.clip(variances, 0.0, None))[::-1], density
     for _ in range(200 if wigner_seitz else 0):  # n sets a_ws, a_ws sets n: a contraction (a_ws ≪ the size)
         spread = (3.0 / (4.0 * math.pi * density)) ** (2.0 / 3.0) / 5.0
         previous, (variances, density) = density, ellipsoid(spread)
-        if not abs(density - previous) > 1e-13 * density:  # converged, or NaN (a flat cloud)
+        if not abs(density - previous) > 1e-13 * density:  # converged
             break
     return np.sqrt(5.0 * variances)[::-1], density
 

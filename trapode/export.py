@@ -34,7 +34,9 @@ def require(module: str, what: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ConfigError(f'{what} needs {module}: pip install "trapode[xarray]" (or pip install {module}).') from None
+        raise ConfigError(
+            f'{what} needs {module}: pip install "trapode[xarray]" (which brings xarray and pandas).'
+        ) from None
 
 
 def _config_json(config: Any) -> str:

@@ -335,7 +335,7 @@ def _finish(
 #: The relative change of a static trap's total energy above which an interacting fixed-step run warns.
 ENERGY_DRIFT_WARNING = 1e-2
 
-#: The check sums the Coulomb energy of two states, about as much work as 8 force sums of the run (the
+#: The check sums the Coulomb energy of two states, about as much work as 6 force sums of the run (the
 #: energy's pair loop is neither vectorised nor split beyond the two states); above a few thousand
 #: particles, a run of fewer force sums than this is not checked, so that the check costs at most a
 #: sixth of the run (one Boris step of 10⁵ ions: 4 s, its check 25 s).

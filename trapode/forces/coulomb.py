@@ -36,8 +36,8 @@ COULOMB_CHUNKS = 16
 
 #: The most particles per block of the tiled pair sum (even). Two blocks' positions,
 #: charges and fields (56 bytes a particle) stay in a core's L2 cache while
-#: their rows sweep them; a sweep over all N particles would not from about
-#: 10⁴ particles on, and then runs at the speed of memory, 5 to 10 times slower.
+#: their rows sweep them; a sweep over all N particles does not from about 10⁴
+#: particles on (measured at 5×10⁴: 0.78 ns per pair untiled, 0.73 tiled).
 COULOMB_BLOCK = 2048
 
 
@@ -108,10 +108,11 @@ def coulomb_rows_against(i, pos, charge, k_e, field, begin, end):
 
 @kernel(group="interactions", inline=True, uses={"COULOMB_BLOCK": COULOMB_BLOCK, "COULOMB_CHUNKS": COULOMB_CHUNKS})
 def coulomb_block(n):
-    """The block size for ``n`` particles: even, at most ``COULOMB_BLOCK``, and small enough for 16 blocks or more.
+    """The block size for ``n`` particles: about n/16, even, between 256 and ``COULOMB_BLOCK``.
 
-    Sixteen blocks or more make 136 tiles or more, enough to share the
-    triangle evenly among the chunks of the threaded sum.
+    From 4096 particles on that makes 16 blocks or more, 136 tiles or more,
+    enough to share the triangle evenly among the chunks of the threaded sum;
+    below, blocks of 256 keep the inner loops long.
     """
     size = n // COULOMB_CHUNKS + 1
     size += size % 2
