@@ -107,3 +107,53 @@ def test_without_xarray_or_pandas_the_error_says_how_to_install(monkeypatch):
     sweep = trapode.sweep(TRAP, ions, [0.1], [1.4], t_end=1.0, n_steps=10, progress=False)
     with pytest.raises(trapode.ConfigError, match=r"SweepResult\.to_pandas needs pandas"):
         sweep.to_pandas()
+
+
+def test_a_sweep_saved_and_loaded_is_the_same_sweep(tmp_path):
+    ions = trapode.ParticleSet([[10, 0, 5], [0, 20, -5]], [[0, 1, 0], [1, 0, 0]], species=["40Ca+", "9Be+"])
+    sweep = trapode.sweep(trapode.PenningTrap(C4=1e-3), ions, [0.1, 0.4], [0.5, 1.0], t_end=5.0, n_steps=100,
+                          progress=False)  # fmt: skip
+    loaded = trapode.load_sweep(sweep.save(tmp_path / "sweep"))
+    assert loaded.trap == sweep.trap and loaded.ions == sweep.ions and loaded.method == sweep.method
+    assert (loaded.t_end, loaded.n_steps, loaded.interactions) == (sweep.t_end, sweep.n_steps, sweep.interactions)
+    for name in ("amplitudes", "omegas", "trapped", "completed"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(sweep, name))
+    assert [ion.species for ion in loaded.ions] == ["40Ca+", "9Be+"]
+
+
+def test_a_scan_saved_and_loaded_is_the_same_scan_and_a_function_observable_is_refused(tmp_path):
+    import dataclasses
+
+    config = dataclasses.replace(CONFIG, interactions=False, save_every="final")
+    scan = trapode.scan(config, {"trap.C4": [0.0, 1e-3], "trap.B0": [1.0, 1.5]}, observe="radii", progress=False)
+    path = scan.save(tmp_path / "scan.npz")
+    assert path == tmp_path / "scan.npz"
+    loaded = trapode.load_scan(path)
+    assert loaded.config == scan.config and loaded.paths == scan.paths and loaded.observe == "radii"
+    for name in ("positions", "velocities", "trapped", "completed", "values"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(scan, name))
+    for mine, theirs in zip(loaded.grids, scan.grids, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    custom = dataclasses.replace(scan, observe=lambda r, v: r[:, 2].mean())
+    with pytest.raises(trapode.ConfigError, match="function observable cannot be saved"):
+        custom.save(tmp_path / "custom.npz")
+
+
+def test_saved_files_of_another_kind_or_damaged_are_refused(tmp_path):
+    ions = trapode.random_particles(2, TRAP, seed=1)
+    sweep_path = trapode.sweep(TRAP, ions, [0.1], [1.4], t_end=1.0, n_steps=10, progress=False).save(tmp_path / "s")
+    with pytest.raises(trapode.ConfigError, match="not a trapode scan file"):
+        trapode.load_scan(sweep_path)
+    result_path = trapode.simulate(CONFIG, progress=False).save(tmp_path / "r")
+    with pytest.raises(trapode.ConfigError, match="not a trapode sweep file"):
+        trapode.load_sweep(result_path)
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(sweep_path.read_bytes()[:-200])
+    with pytest.raises(trapode.ConfigError, match=r"cut\.npz"):
+        trapode.load_sweep(cut)
+    with np.load(sweep_path) as data:
+        arrays = dict(data)
+    arrays["trapped"] = arrays["trapped"][:, :, :1]  # one ion's outcome for two ions
+    np.savez(tmp_path / "odd.npz", **arrays)
+    with pytest.raises(trapode.ConfigError, match="trapped must have shape"):
+        trapode.load_sweep(tmp_path / "odd.npz")

@@ -56,7 +56,7 @@ from .modes import ModeAmplitudes, mode_amplitudes
 from .output import StreamedResult, load_stream
 from .resonances import Resonance, ResonanceScan, find_resonances, predicted_resonances
 from .result import SimulationResult, load_result
-from .scans import ScanError, ScanResult, scan, scan_parameters
+from .scans import ScanError, ScanResult, load_scan, scan, scan_parameters
 from .setup import (
     DipoleExcitation,
     Drive,
@@ -76,7 +76,7 @@ from .setup import (
 from .shifts import FrequencyShifts, frequency_shifts, invariance_check
 from .simulation import resume, simulate
 from .spectrum import MeasuredFrequencies, Peak, measure_frequencies, plot_spectrum
-from .sweep import SweepError, SweepResult, sweep
+from .sweep import SweepError, SweepResult, load_sweep, sweep
 from .system import right_hand_side
 
 __all__ = [
@@ -132,7 +132,9 @@ __all__ = [
     "invariance_check",
     "load_config",
     "load_result",
+    "load_scan",
     "load_stream",
+    "load_sweep",
     "max_error",
     "measure_frequencies",
     "method_errors",

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
-import zipfile
-import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -14,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._display import Summarised, range_text, run_rows
-from ._files import atomic_write, check_writable
-from ._validate import file_path, short_repr
 from .errors import ConfigError
 from .observers import rows_written
 from .setup.config import SimulationConfig
@@ -156,22 +151,12 @@ class SimulationResult(Summarised):
         ConfigError
             If the folder does not exist or cannot be written.
         """
-        target = file_path("SimulationResult.save path", path)
-        if target.suffix != ".npz":
-            target = target.with_name(target.name + ".npz")
-        check_writable("SimulationResult.save path", target)
-        with atomic_write(target, binary=True) as file:
-            np.savez(
-                file,
-                format=np.array(_FORMAT),
-                config=np.array(json.dumps(config_to_dict(self.config))),
-                t=self.t,
-                r=self.r,
-                v=self.v,
-                trapped=self.trapped,
-                escape_time=self.escape_time,
-            )
-        return target
+        from . import archive
+
+        arrays = dict(t=self.t, r=self.r, v=self.v, trapped=self.trapped, escape_time=self.escape_time)
+        return archive.write(
+            path, "SimulationResult.save path", _FORMAT, config_to_dict(self.config), arrays, header_name="config"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SimulationResult):
@@ -182,35 +167,6 @@ class SimulationResult(Summarised):
         )
 
     __hash__ = None  # type: ignore[assignment]
-
-
-def _read(archive: zipfile.ZipFile, name: str) -> np.ndarray:
-    """The array ``name`` of an open ``.npz`` archive (read once its header has been checked)."""
-    with archive.open(f"{name}.npy") as member:
-        return np.lib.format.read_array(member, allow_pickle=False)
-
-
-def _header(archive: zipfile.ZipFile, name: str, path: str) -> tuple[tuple[int, ...], np.dtype, zipfile.ZipInfo]:
-    """Shape and dtype of the array ``name`` of an ``.npz`` archive, read from its header alone."""
-    try:
-        info = archive.getinfo(f"{name}.npy")
-        with archive.open(info) as member:
-            version = np.lib.format.read_magic(member)
-            shape, fortran, dtype = (
-                np.lib.format.read_array_header_1_0(member)
-                if version == (1, 0)
-                else np.lib.format.read_array_header_2_0(member)
-            )
-            offset = member.tell()
-    except KeyError:
-        raise ConfigError(f"{path} is not a trapode result file: it has no array {name!r}.") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ConfigError(f"{path}: the array {name!r} cannot be read ({error}).") from None
-    if fortran or dtype.hasobject:
-        raise ConfigError(f"{path}: the array {name!r} is not a plain C-ordered array of numbers.")
-    if info.file_size != offset + int(np.prod(shape, dtype=np.float64)) * dtype.itemsize:
-        raise ConfigError(f"{path}: the array {name!r} is truncated or damaged (its size does not match its header).")
-    return shape, dtype, info
 
 
 def load_result(path: str | os.PathLike[str]) -> SimulationResult:
@@ -228,52 +184,20 @@ def load_result(path: str | os.PathLike[str]) -> SimulationResult:
         If the file is missing, is not a trapode result, is truncated or
         damaged, or its configuration or arrays are invalid.
     """
-    path = file_path("load_result path", path)
-    shown = short_repr(os.fspath(path))
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, ValueError):
-        raise ConfigError(f"{shown} is not a trapode result file (not a NumPy .npz archive).") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read the result file {shown}: {error.strerror or error}.") from None
-    try:
-        with archive:
-            shape, dtype, info = _header(archive, "format", shown)
-            if shape != () or dtype.kind != "U" or info.file_size > 10_000:
-                raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
-            if str(_read(archive, "format")) != _FORMAT:
-                raise ConfigError(f"{shown} is not a trapode result file (expected format {_FORMAT!r}).")
-            shape, dtype, info = _header(archive, "config", shown)
-            if shape != () or dtype.kind != "U" or info.file_size > _MAX_CONFIG_BYTES:
-                raise ConfigError(
-                    f"{shown}: its configuration is not one JSON text of at most {_MAX_CONFIG_BYTES} bytes."
-                )
-            try:
-                record = json.loads(str(_read(archive, "config")))
-            except (ValueError, RecursionError) as error:
-                raise ConfigError(f"{shown}: its configuration is not valid JSON ({error}).") from None
-            config = config_from_dict(record, source=shown)
-            n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)
-            shape, dtype, _ = _header(archive, "t", shown)
-            rows = shape[0] if len(shape) == 1 else -1
-            if not 1 <= rows <= most_rows:
-                raise ConfigError(
-                    f"{shown}: t must hold 1 to {most_rows} times for its configuration, got shape {shape}."
-                )
-            expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
-            for name, wanted in expected.items():
-                shape, dtype, _ = _header(archive, name, shown)
-                kind = "b" if name == "trapped" else "f"
-                if shape != wanted or dtype.kind != kind:
-                    raise ConfigError(
-                        f"{shown}: {name} must have shape {wanted} and {'bool' if kind == 'b' else 'float'} "
-                        f"values for {n} particle(s) and {rows} time(s), got shape {shape} of {dtype}."
-                    )
-            arrays = {name: _read(archive, name) for name in expected}
-    except ConfigError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:  # a damaged member
-        raise ConfigError(f"{shown} is damaged: {type(error).__name__}: {error}.") from None
+    from . import archive
+
+    with archive.read(path, "load_result path", "result", _FORMAT, header_name="config") as reader:
+        shown = reader.shown
+        config = config_from_dict(reader.header, source=shown)
+        n, most_rows = config.n_particles, rows_written(config.n_steps, config.save_stride)
+        shape, _, _ = reader.shape("t")
+        rows = shape[0] if len(shape) == 1 else -1
+        if not 1 <= rows <= most_rows:
+            raise ConfigError(f"{shown}: t must hold 1 to {most_rows} times for its configuration, got shape {shape}.")
+        expected = {"t": (rows,), "r": (rows, n, 3), "v": (rows, n, 3), "trapped": (n,), "escape_time": (n,)}
+        arrays = {
+            name: reader.array(name, shape, "b" if name == "trapped" else "f") for name, shape in expected.items()
+        }
     t, escape = arrays["t"], arrays["escape_time"]
     problems = []
     if not (np.isfinite(t).all() and t[0] == 0 and np.all(np.diff(t) > 0) and t[-1] <= config.t_end):

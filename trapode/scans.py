@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from dask.distributed import Client
     from matplotlib.axes import Axes
 
-__all__ = ["OBSERVABLES", "ScanError", "ScanResult", "scan", "scan_parameters"]
+__all__ = ["OBSERVABLES", "ScanError", "ScanResult", "load_scan", "scan", "scan_parameters"]
 
 #: The observables a scan can record by name (any function of the final state is also accepted).
 OBSERVABLES = MappingProxyType(
@@ -184,6 +184,10 @@ def with_values(config: SimulationConfig, values: Mapping[str, float]) -> Simula
         **trap_changes,
     )
     return dataclasses.replace(config, trap=trap, damping=damping)
+
+
+#: The format name of a saved scan (:meth:`ScanResult.save`).
+_SCAN_FORMAT = "trapode-scan-1"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -347,6 +351,25 @@ class ScanResult(Summarised):
         if self.observe not in ("radii", "radial_energy"):
             return None
         return conversion_prediction(self)
+
+    def save(self, path: Any) -> Any:
+        """Write the scan to a ``.npz`` file (trapode's format, :mod:`trapode.archive`); :func:`load_scan` reads it.
+
+        The configuration, the paths and the observable as JSON; the grids and
+        the final states as plain arrays; no pickle. A scan whose observable is
+        a function cannot be saved (the function is code): scan with a named
+        observable, or save its ``values`` yourself. Returns the path written.
+        """
+        from . import archive
+        from .setup.io import config_to_dict
+
+        if not isinstance(self.observe, str):
+            raise ConfigError("ScanResult.save: a function observable cannot be saved; scan with a named one.")
+        header = {"config": config_to_dict(self.config), "paths": list(self.paths), "observe": self.observe}
+        arrays = {f"grid_{k}": np.asarray(grid, dtype=float) for k, grid in enumerate(self.grids)}
+        arrays |= {"positions": self.positions, "velocities": self.velocities}
+        arrays |= {"trapped": self.trapped, "completed": self.completed}
+        return archive.write(path, "ScanResult.save path", _SCAN_FORMAT, header, arrays)
 
     def to_xarray(self) -> Any:
         """The scan as an ``xarray.Dataset``: one dimension per scanned path (named by the path), particle, axis.
@@ -856,3 +879,32 @@ def _run_batches(
     finally:
         for future in pending:
             future.cancel()
+
+
+def load_scan(path: Any) -> ScanResult:
+    """Read a :class:`ScanResult` written by :meth:`ScanResult.save`, checked before any array is read.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not a saved scan, damaged, or its arrays do not fit its header.
+    """
+    from . import archive
+    from .setup.io import config_from_dict
+
+    with archive.read(path, "load_scan path", "scan", _SCAN_FORMAT) as reader:
+        header, shown = reader.header, reader.shown
+        if not isinstance(header, dict) or set(header) != {"config", "paths", "observe"}:
+            raise ConfigError(f"{shown}: its header must name config, paths and observe.")
+        config = config_from_dict(header["config"], source=shown)
+        paths, observe = header["paths"], header["observe"]
+        if not (isinstance(paths, list) and all(isinstance(p, str) for p in paths) and paths):
+            raise ConfigError(f"{shown}: paths must be a list of parameter paths, got {short_repr(paths)}.")
+        if observe not in OBSERVABLES:
+            raise ConfigError(f"{shown}: observe must be one of {sorted(OBSERVABLES)}, got {short_repr(observe)}.")
+        grids = tuple(reader.vector(f"grid_{k}", "f") for k in range(len(paths)))
+        shape, n = tuple(grid.size for grid in grids), config.n_particles
+        positions = reader.array("positions", (*shape, n, 3), "f")
+        velocities = reader.array("velocities", (*shape, n, 3), "f")
+        trapped, completed = reader.array("trapped", (*shape, n), "b"), reader.array("completed", shape, "b")
+    return ScanResult(config, tuple(paths), grids, observe, positions, velocities, trapped, completed)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from .resonances import Resonance
 
-__all__ = ["SweepError", "SweepResult", "sweep"]
+__all__ = ["SweepError", "SweepResult", "load_sweep", "sweep"]
 
 
 class SweepError(RuntimeError):
@@ -52,6 +52,10 @@ class SweepError(RuntimeError):
         super().__init__(message)
         self.result = result
         self.failures = failures
+
+
+#: The format name of a saved sweep (:meth:`SweepResult.save`).
+_SWEEP_FORMAT = "trapode-sweep-1"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -124,6 +128,28 @@ class SweepResult(Summarised):
         """Fraction of the ions left in the trap, shape (n_amplitudes, n_omegas); NaN for a failed run."""
         fraction = self.trapped.mean(axis=2)
         return np.where(self.completed, fraction, np.nan)
+
+    def save(self, path: Any) -> Any:
+        """Write the sweep to a ``.npz`` file (trapode's format, :mod:`trapode.archive`); :func:`load_sweep` reads it.
+
+        The trap and the run settings as JSON, the grids, the ions and the
+        outcome as plain arrays; no pickle. Written whole or not at all.
+        Returns the path written (``.npz`` added if missing).
+        """
+        from . import archive
+        from .setup.io import trap_to_dict
+        from .setup.particle_set import as_particle_set
+
+        ions = as_particle_set("SweepResult.ions", self.ions)
+        header = {"trap": trap_to_dict(self.trap), "t_end": float(self.t_end), "n_steps": int(self.n_steps)}
+        header |= {"interactions": bool(self.interactions), "method": self.method}
+        arrays = {
+            "amplitudes": np.asarray(self.amplitudes, dtype=float),
+            "omegas": np.asarray(self.omegas, dtype=float),
+        }
+        arrays |= {"trapped": self.trapped, "completed": self.completed}
+        arrays |= {"ion_q": ions.q, "ion_m": ions.m, "ion_r": ions.r, "ion_v": ions.v, "ion_species": ions.species}
+        return archive.write(path, "SweepResult.save path", _SWEEP_FORMAT, header, arrays)
 
     def to_xarray(self) -> Any:
         """The sweep as an ``xarray.Dataset`` over (amplitude, omega, ion): trapped, completed, fraction_trapped.
@@ -330,4 +356,51 @@ def _as_sweep(trap: PenningTrap, scanned: ScanResult) -> SweepResult:
         trapped=scanned.trapped,
         completed=scanned.completed,
         method=config.method,
+    )
+
+
+def load_sweep(path: Any) -> SweepResult:
+    """Read a :class:`SweepResult` written by :meth:`SweepResult.save`, checked before any array is read.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not a saved sweep, damaged, or its arrays do not fit its header.
+    """
+    from . import archive
+    from .setup.io import trap_from_dict
+    from .setup.particle_set import ParticleSet
+
+    with archive.read(path, "load_sweep path", "sweep", _SWEEP_FORMAT) as reader:
+        header, shown = reader.header, reader.shown
+        if not isinstance(header, dict) or set(header) != {"trap", "t_end", "n_steps", "interactions", "method"}:
+            raise ConfigError(f"{shown}: its header must name trap, t_end, n_steps, interactions and method.")
+        trap = trap_from_dict(header["trap"], source=shown)
+        amplitudes, omegas, charges = (
+            reader.vector("amplitudes", "f"),
+            reader.vector("omegas", "f"),
+            reader.vector("ion_q", "f"),
+        )
+        n = charges.size
+        grid = (amplitudes.size, omegas.size)
+        trapped, completed = reader.array("trapped", (*grid, n), "b"), reader.array("completed", grid, "b")
+        ions = ParticleSet(
+            reader.array("ion_r", (n, 3), "f"),
+            reader.array("ion_v", (n, 3), "f"),
+            q=charges,
+            m=reader.array("ion_m", (n,), "f"),
+        )
+        species = reader.array("ion_species", (n,), "U") if n else np.array([], dtype=str)
+    ions = ParticleSet._trusted(ions.q, ions.m, ions.r, ions.v, species)
+    return SweepResult(
+        trap=trap,
+        ions=tuple(ions),
+        amplitudes=amplitudes,
+        omegas=omegas,
+        t_end=header["t_end"],
+        n_steps=header["n_steps"],
+        interactions=header["interactions"],
+        trapped=trapped,
+        completed=completed,
+        method=header["method"],
     )
