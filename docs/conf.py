@@ -26,13 +26,23 @@ from trapode.physics.model import equations_of_motion
 project = "trapode"
 author = "the trapode developers"
 release = trapode.__version__
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "numpydoc"]
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "numpydoc", "sphinx_copybutton"]
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 autodoc_typehints = "none"
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"  # wide code blocks, a page outline, light and dark
 html_static_path = []
+html_title = "trapode"
+html_sidebars = {"**": []}  # the pages are one level deep: the top bar lists them, so no left column
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+}
+# Copy the code of a block, not its prompts or its output.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
 
 HERE = pathlib.Path(__file__).resolve().parent
 GENERATED = HERE / "_generated"
