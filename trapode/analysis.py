@@ -46,7 +46,7 @@ def relative_error(numeric: ArrayLike, exact: ArrayLike) -> np.ndarray:
 
 
 def max_error(numeric: ArrayLike, exact: ArrayLike) -> float:
-    """Largest absolute error ``Δmax = max_i |r_exact(t_i) − r_i|`` (SPEC.md).
+    """Largest absolute error ``Δmax = max_i |r_exact(t_i) − r_i|``, the report's error measure.
 
     Parameters
     ----------
@@ -81,7 +81,7 @@ def convergence_rate(step_sizes: ArrayLike, max_errors: ArrayLike) -> float:
     """Observed order of convergence, averaged over successive refinements.
 
     ``r = 1/(K−1) Σ_{k=2..K} log(Δmax_k / Δmax_{k−1}) / log(h_k / h_{k−1})``,
-    SPEC.md's formula (with K = 4 there).
+    the report's formula (with K = 4 there).
 
     Parameters
     ----------

@@ -287,8 +287,8 @@ def random_particles(
 
     Every Cartesian component of the position (µm) and of the velocity (µm/µs)
     is drawn independently from a normal distribution with mean 0 and
-    standard deviation ``0.1 d`` (SPEC.md; the report's ``randu`` is an
-    erratum). Positions are drawn first, then velocities, as two
+    standard deviation ``0.1 d``, as the report means (its ``randu`` is an
+    erratum; see the errata on the documentation's physics page). Positions are drawn first, then velocities, as two
     ``(n, 3)`` blocks. A million ions take about 0.1 s and 64 MB.
 
     Parameters
