@@ -157,3 +157,8 @@ def test_saved_files_of_another_kind_or_damaged_are_refused(tmp_path):
     np.savez(tmp_path / "odd.npz", **arrays)
     with pytest.raises(trapode.ConfigError, match="trapped must have shape"):
         trapode.load_sweep(tmp_path / "odd.npz")
+    arrays = dict(np.load(sweep_path))
+    arrays["ion_species"] = np.array(["40Ca+", "Unobtainium+"])  # a label that names no species
+    np.savez(tmp_path / "label.npz", **arrays)
+    with pytest.raises(trapode.ConfigError, match="Unobtainium"):
+        trapode.load_sweep(tmp_path / "label.npz")

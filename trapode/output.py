@@ -268,14 +268,9 @@ class StreamedResult(Summarised):
 def _config_of(file: Any, shown: str) -> SimulationConfig:
     from .setup.io import config_from_dict
     from .setup.particle_set import ParticleSet
-    from .species import species as look_up
 
     group = file["particles"]
-    species = np.array([name.decode() if isinstance(name, bytes) else name for name in group["species"][:]], dtype=str)
-    checked = ParticleSet(group["r"][:], group["v"][:], q=group["q"][:], m=group["m"][:])
-    for name in set(species.tolist()) - {""}:
-        look_up(name)  # a ConfigError for a name that is not a species
-    particles = ParticleSet._trusted(checked.q, checked.m, checked.r, checked.v, species)
+    particles = ParticleSet.from_stored(group["r"][:], group["v"][:], group["q"][:], group["m"][:], group["species"][:])
     try:
         record = json.loads(file.attrs["config"])
     except (ValueError, TypeError) as error:

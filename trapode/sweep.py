@@ -384,14 +384,13 @@ def load_sweep(path: Any) -> SweepResult:
         n = charges.size
         grid = (amplitudes.size, omegas.size)
         trapped, completed = reader.array("trapped", (*grid, n), "b"), reader.array("completed", grid, "b")
-        ions = ParticleSet(
+        ions = ParticleSet.from_stored(
             reader.array("ion_r", (n, 3), "f"),
             reader.array("ion_v", (n, 3), "f"),
-            q=charges,
-            m=reader.array("ion_m", (n,), "f"),
+            charges,
+            reader.array("ion_m", (n,), "f"),
+            reader.array("ion_species", (n,), "U"),
         )
-        species = reader.array("ion_species", (n,), "U") if n else np.array([], dtype=str)
-    ions = ParticleSet._trusted(ions.q, ions.m, ions.r, ions.v, species)
     return SweepResult(
         trap=trap,
         ions=tuple(ions),

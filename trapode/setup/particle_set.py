@@ -160,6 +160,22 @@ class ParticleSet(Sequence[Particle]):
         return made
 
     @classmethod
+    def from_stored(cls, r: Any, v: Any, q: Any, m: Any, species: Any) -> ParticleSet:
+        """The set written to a file: arrays r, v (N, 3), q, m (N,) and species labels (N,; "" for none), checked.
+
+        The arrays are checked as the constructor checks them, and every label
+        must name a known species (a ConfigError with the close matches if
+        not); the stored q and m are kept as they are.
+        """
+        checked = cls(r, v, q=q, m=m)
+        labels = np.array([name.decode() if isinstance(name, bytes) else name for name in species], dtype=str)
+        if labels.shape != checked.q.shape:
+            raise ConfigError(f"ParticleSet.species must hold {len(checked)} names, got shape {labels.shape}.")
+        for name in set(labels.tolist()) - {""}:
+            look_up(name)  # a ConfigError for a name that is not a species
+        return cls._trusted(checked.q, checked.m, checked.r, checked.v, labels)
+
+    @classmethod
     def from_particles(cls, particles: Sequence[Particle], name: str = "particles") -> ParticleSet:
         """The set of a sequence of :class:`~trapode.Particle` (each already checked)."""
         for index, particle in enumerate(particles):
