@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["Summarised", "html_table", "range_text", "run_rows", "text_table"]
+import numpy as np
+
+__all__ = ["Summarised", "html_table", "range_text", "run_rows", "setup_rows", "text_table"]
 
 Rows = Sequence[tuple[str, str]]
 
@@ -60,12 +63,16 @@ def range_text(values, unit: str = "") -> str:
     )
 
 
-def run_rows(config, trapped) -> list[tuple[str, str]]:
-    """The rows every run shows: its trap, method and steps, particles and how many stayed in the trap."""
-    n = config.n_particles
-    particles = f"{n}" if n == 1 else f"{n} ({'Coulomb' if config.interactions else 'no interaction'})"
+def setup_rows(config: Any) -> list[tuple[str, str]]:
+    """The rows of a configuration's setting: its trap, and its method and steps."""
     return [
         ("trap", config.trap.summary()),
         ("method", f"{config.method}, {config.n_steps} steps of {config.step_size:g} µs to {config.t_end:g} µs"),
-        ("particles", f"{particles}, {int(trapped.sum())} in the trap at the end"),
     ]
+
+
+def run_rows(config: Any, trapped: np.ndarray) -> list[tuple[str, str]]:
+    """The rows every run shows: :func:`setup_rows`, then its particles and how many stayed in the trap."""
+    n = config.n_particles
+    particles = f"{n}" if n == 1 else f"{n} ({'Coulomb' if config.interactions else 'no interaction'})"
+    return [*setup_rows(config), ("particles", f"{particles}, {int(trapped.sum())} in the trap at the end")]

@@ -99,7 +99,7 @@ class CloudDiagnostics:
 
 #: Kelvin per (u µm²/µs²): the internal energy unit over Boltzmann's constant.
 _KELVIN = scipy.constants.atomic_mass * 1.0 / scipy.constants.k  # (1e-6 m / 1e-6 s)² = 1 m²/s²
-#: What :func:`_measure` writes for each state (the time and the aspect ratio are the caller's).
+#: What :func:`_measure` gives for each state (the time and the aspect ratio are the caller's).
 _MEASURED = tuple(field.name for field in fields(CloudDiagnostics) if field.name not in ("t", "aspect_ratio"))
 
 
@@ -123,12 +123,11 @@ def _ellipsoid(covariance: np.ndarray, n: int, wigner_seitz: bool) -> tuple[np.n
     return np.sqrt(5.0 * variances)[::-1], density
 
 
-def _measure(r: np.ndarray, v: np.ndarray, mass: np.ndarray, wigner_seitz: bool, row: dict[str, np.ndarray]) -> None:
-    """Write the diagnostics of the counted ions' positions ``r`` and velocities ``v`` (N, 3) into ``row``'s views."""
+def _measure(r: np.ndarray, v: np.ndarray, mass: np.ndarray, wigner_seitz: bool) -> dict[str, Any]:
+    """The diagnostics of the counted ions' positions ``r`` and velocities ``v`` (N, 3); none but N for no ion."""
     n = r.shape[0]
-    row["n_particles"][...] = n
     if n == 0:
-        return  # every other field stays NaN
+        return {"n_particles": 0}  # every other field stays NaN
     weights = mass / mass.sum()
     com, com_v = weights @ r, weights @ v
     x, y, z = (r - com).T
@@ -138,15 +137,18 @@ def _measure(r: np.ndarray, v: np.ndarray, mass: np.ndarray, wigner_seitz: bool,
     du, dv = u + omega * y, w_y - omega * x  # less the rigid rotation ω ẑ × ρ
     centred = r - com
     semi_axes, density = _ellipsoid(centred.T @ centred / n, n, wigner_seitz)
-    row["centre_of_mass"][...] = com
-    row["centre_of_mass_velocity"][...] = com_v
-    row["radius"][...] = math.sqrt(2.5 * rho2.mean())
-    row["axial_extent"][...] = math.sqrt(5.0 * (z * z).mean())
-    row["semi_axes"][...] = semi_axes
-    row["density"][...] = density * 1e18  # µm⁻³ → m⁻³
-    row["rotation_frequency"][...] = omega
-    row["temperature_axial"][...] = (mass * w_z * w_z).mean() * _KELVIN
-    row["temperature_cyclotron"][...] = (mass * (du * du + dv * dv)).mean() / 2 * _KELVIN
+    return {
+        "n_particles": n,
+        "centre_of_mass": com,
+        "centre_of_mass_velocity": com_v,
+        "radius": math.sqrt(2.5 * rho2.mean()),
+        "axial_extent": math.sqrt(5.0 * (z * z).mean()),
+        "semi_axes": semi_axes,
+        "density": density * 1e18,  # µm⁻³ → m⁻³
+        "rotation_frequency": omega,
+        "temperature_axial": (mass * w_z * w_z).mean() * _KELVIN,
+        "temperature_cyclotron": (mass * (du * du + dv * dv)).mean() / 2 * _KELVIN,
+    }
 
 
 def cloud_diagnostics(result: Any, *, wigner_seitz: bool = True) -> CloudDiagnostics:
@@ -193,13 +195,8 @@ def cloud_diagnostics(result: Any, *, wigner_seitz: bool = True) -> CloudDiagnos
     for k, time in enumerate(times):
         r, v = np.asarray(result.r[k]), np.asarray(result.v[k])
         counted = ~(time >= result.escape_time) & np.isfinite(r).all(axis=1) & np.isfinite(v).all(axis=1)
-        _measure(
-            r[counted],
-            v[counted],
-            mass[counted],
-            wigner_seitz,
-            {name: column[k, ...] for name, column in columns.items()},
-        )
+        for name, value in _measure(r[counted], v[counted], mass[counted], wigner_seitz).items():
+            columns[name][k] = value
     with np.errstate(invalid="ignore", divide="ignore"):
         aspect = columns["axial_extent"] / columns["radius"]
     return CloudDiagnostics(t=times, aspect_ratio=aspect, **columns)

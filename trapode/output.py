@@ -240,9 +240,8 @@ class StreamedResult(Summarised):
         Lazy (dask arrays, one state a chunk) where dask is installed, so a
         run larger than memory can be reduced state by state.
         """
-        from .export import require, states_dataset
+        from .export import states_dataset
 
-        require("xarray", "StreamedResult.to_xarray")
         rows = self.n_rows
         r, v = self.r, self.v
         try:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._display import Summarised, range_text
+from ._display import Summarised, range_text, setup_rows
 from ._validate import close_matches, count, flag, instance, real, short_repr
 from .budget import check_duration, check_memory, seconds_at_least
 from .checkpoint import Checkpoint
@@ -227,13 +227,7 @@ class ScanResult(Summarised):
         observed = self.observe if isinstance(self.observe, str) else getattr(self.observe, "__name__", "a function")
         rows = [(path, range_text(grid)) for path, grid in zip(self.paths, self.grids, strict=True)]
         rows += [("observable", observed), ("runs", f"{int(self.completed.sum())} of {self.completed.size} completed")]
-        config = self.config
-        return [
-            ("trap", config.trap.summary()),
-            ("method", f"{config.method}, {config.n_steps} steps of {config.step_size:g} µs to {config.t_end:g} µs"),
-            ("particles", f"{config.n_particles} in each run"),
-            *rows,
-        ]
+        return [*setup_rows(self.config), ("particles", f"{self.config.n_particles} in each run"), *rows]
 
     @property
     def shape(self) -> tuple[int, ...]:
