@@ -355,10 +355,10 @@ def _warn_energy_drift(
     """
     if not system.interactions or system.fmm_tolerance or isinstance(integrator, AdaptiveIntegrator):
         return
-    short = config.n_steps * getattr(integrator, "stages", 1) < ENERGY_CHECK_MIN_SUMS
-    if short and system.n_particles > THREADED_COULOMB_MIN_PARTICLES:
-        return
     if not isinstance(integrator, FixedStepIntegrator) or not system.model.IS_STATIC:
+        return
+    short = config.n_steps * integrator.stages < ENERGY_CHECK_MIN_SUMS
+    if short and system.n_particles > THREADED_COULOMB_MIN_PARTICLES:
         return
     rows = [0, -1]
     drift = abs(Energies.of_states(system, np.zeros(2), trajectory.r[rows], trajectory.v[rows]).relative_change[-1])
