@@ -45,12 +45,13 @@ def _config_json(config: Any) -> str:
     return json.dumps(config_to_dict(config))
 
 
-def _particle_coords(particles: Any) -> dict[str, Any]:
+def _particle_coords(particles: Any, dim: str = "particle") -> dict[str, Any]:
+    """The coordinates of the particles along ``dim``: their index, charge (e), mass (u) and species."""
     return {
-        "particle": ("particle", np.arange(len(particles))),
-        "q": ("particle", particles.q, {"units": "e", "long_name": "charge"}),
-        "m": ("particle", particles.m, {"units": "u", "long_name": "mass"}),
-        "species": ("particle", np.asarray(particles.species, dtype=str)),
+        dim: (dim, np.arange(len(particles))),
+        "q": (dim, particles.q, {"units": "e", "long_name": "charge"}),
+        "m": (dim, particles.m, {"units": "u", "long_name": "mass"}),
+        "species": (dim, np.asarray(particles.species, dtype=str)),
     }
 
 
@@ -82,8 +83,7 @@ def sweep_dataset(sweep: Any) -> Any:
     coords = {
         "amplitude": ("amplitude", np.asarray(sweep.amplitudes), {"long_name": "drive amplitude f"}),
         "omega": ("omega", np.asarray(sweep.omegas), {"units": "rad/µs", "long_name": "drive angular frequency ωV"}),
-        **{name: (("ion",), *rest) for name, (_, *rest) in _particle_coords(ions).items() if name != "particle"},
-        "ion": ("ion", np.arange(len(ions))),
+        **_particle_coords(ions, "ion"),
     }
     data = {
         "trapped": (("amplitude", "omega", "ion"), sweep.trapped, {"long_name": "inside the trap at t_end"}),
