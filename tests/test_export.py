@@ -162,3 +162,49 @@ def test_saved_files_of_another_kind_or_damaged_are_refused(tmp_path):
     np.savez(tmp_path / "label.npz", **arrays)
     with pytest.raises(trapode.ConfigError, match="Unobtainium"):
         trapode.load_sweep(tmp_path / "label.npz")
+
+
+def test_a_convergence_study_saved_and_loaded_is_the_same_study(tmp_path):
+    import dataclasses
+
+    config = dataclasses.replace(CONFIG, particles=CONFIG.particles[:1], interactions=False, save_every=1)
+    study = trapode.convergence_study(config, ["euler", "rk4"], [100, 200])
+    loaded = trapode.load_convergence_study(study.save(tmp_path / "study"))
+    assert loaded.config == study.config and loaded.reference == study.reference
+    assert (loaded.methods, loaded.n_steps, loaded.rates) == (study.methods, study.n_steps, study.rates)
+    np.testing.assert_array_equal(loaded.step_sizes, study.step_sizes)
+    np.testing.assert_array_equal(loaded.max_errors, study.max_errors)
+    assert loaded.energy_errors == study.energy_errors and len(study.energy_errors) == 4
+    assert loaded.times.keys() == study.times.keys() and loaded.relative_errors.keys() == study.relative_errors.keys()
+    for n in study.n_steps:
+        np.testing.assert_array_equal(loaded.times[n], study.times[n])
+    for key, errors in study.relative_errors.items():
+        np.testing.assert_array_equal(loaded.relative_errors[key], errors)
+    assert loaded.table() == study.table()
+    with np.load(tmp_path / "study.npz") as data:
+        arrays = dict(data)
+    arrays["relative_errors_1_0"] = arrays["relative_errors_1_0"][:-1]  # one sample short
+    np.savez(tmp_path / "short.npz", **arrays)
+    with pytest.raises(trapode.ConfigError, match=r"relative_errors_1_0 must have shape \(101, 1\)"):
+        trapode.load_convergence_study(tmp_path / "short.npz")
+    with pytest.raises(trapode.ConfigError, match="not a trapode convergence study file"):
+        trapode.load_convergence_study(trapode.simulate(CONFIG, progress=False).save(tmp_path / "r"))
+
+
+@pytest.mark.parametrize("kind", ["result", "sweep", "scan"])
+def test_datasets_round_trip_through_netcdf_exactly(kind, tmp_path):
+    import dataclasses
+
+    xarray = pytest.importorskip("xarray")
+    pytest.importorskip("h5netcdf")
+    if kind == "result":
+        data = trapode.simulate(CONFIG, progress=False).to_xarray()
+    elif kind == "sweep":
+        ions = trapode.random_particles(3, TRAP, seed=2)
+        data = trapode.sweep(TRAP, ions, [0.1, 0.4], [0.5, 1.5], t_end=5.0, n_steps=100, progress=False).to_xarray()
+    else:
+        config = dataclasses.replace(CONFIG, interactions=False, save_every="final")
+        data = trapode.scan(config, {"trap.C4": [0.0, 1e-3]}, observe="radii", progress=False).to_xarray()
+    data.to_netcdf(tmp_path / "data.nc", engine="h5netcdf")
+    with xarray.open_dataset(tmp_path / "data.nc", engine="h5netcdf") as reopened:
+        xarray.testing.assert_identical(reopened.load(), data)

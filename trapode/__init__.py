@@ -34,7 +34,14 @@ __version__ = "0.2.0"
 
 from . import units
 from .accuracy import MethodErrors, method_errors, suggest_steps
-from .analysis import ConvergenceStudy, convergence_rate, convergence_study, max_error, relative_error
+from .analysis import (
+    ConvergenceStudy,
+    convergence_rate,
+    convergence_study,
+    load_convergence_study,
+    max_error,
+    relative_error,
+)
 from .analytic import RadialAmplitudes, analytic_solution, radial_amplitudes
 from .clouds import CloudDiagnostics, cloud_diagnostics
 from .comparison import LongRunComparison, compare_methods
@@ -132,6 +139,7 @@ __all__ = [
     "invariance_check",
     "load_config",
     "load_result",
+    "load_convergence_study",
     "load_scan",
     "load_stream",
     "load_sweep",

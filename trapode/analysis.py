@@ -18,7 +18,16 @@ from .setup.config import SimulationConfig
 from .simulation import simulate_in_memory
 from .system import ParticleSystem
 
-__all__ = ["ConvergenceStudy", "convergence_rate", "convergence_study", "max_error", "relative_error"]
+__all__ = [
+    "ConvergenceStudy",
+    "convergence_rate",
+    "convergence_study",
+    "load_convergence_study",
+    "max_error",
+    "relative_error",
+]
+
+_STUDY_FORMAT = "trapode-convergence-1"
 
 
 def relative_error(numeric: ArrayLike, exact: ArrayLike) -> np.ndarray:
@@ -181,6 +190,40 @@ class ConvergenceStudy(Summarised):
                 columns[f"max |ΔE|/E {method}"] = [self.energy_errors[method, n] for n in self.n_steps]
         return pandas.DataFrame(columns, index=pandas.Index(list(self.n_steps), name="n_steps"))
 
+    def save(self, path: Any) -> Any:
+        """Write the study to a ``.npz`` file (trapode's format, :mod:`trapode.archive`).
+
+        The configuration, methods, step counts and reference as JSON; the
+        step sizes, Δmax, rates, sample times, relative errors and energy
+        changes as plain arrays; no pickle. Written whole or not at all.
+        :func:`load_convergence_study` reads it back. Returns the path written
+        (``.npz`` added if missing).
+        """
+        from . import archive
+        from .setup.io import config_to_dict
+
+        header = {
+            "config": config_to_dict(self.config),
+            "methods": list(self.methods),
+            "n_steps": [int(n) for n in self.n_steps],
+            "reference": self.reference,
+            "energy_checked": bool(self.energy_errors),
+        }
+        arrays = {
+            "step_sizes": np.asarray(self.step_sizes, dtype=float),
+            "max_errors": np.asarray(self.max_errors, dtype=float),
+            "rates": np.array([self.rates[method] for method in self.methods], dtype=float),
+        }
+        for k, n in enumerate(self.n_steps):
+            arrays[f"times_{k}"] = np.asarray(self.times[n], dtype=float)
+            for j, method in enumerate(self.methods):
+                arrays[f"relative_errors_{j}_{k}"] = np.asarray(self.relative_errors[method, n], dtype=float)
+        if self.energy_errors:
+            arrays["energy_errors"] = np.array(
+                [[self.energy_errors[method, n] for n in self.n_steps] for method in self.methods], dtype=float
+            )
+        return archive.write(path, "ConvergenceStudy.save path", _STUDY_FORMAT, header, arrays)
+
     def table(self) -> str:
         """The Δmax table and the rates as aligned text."""
         header = f"{'n':>8} {'h (µs)':>12} " + " ".join(f"{'Δmax ' + m + ' (µm)':>20}" for m in self.methods)
@@ -293,6 +336,79 @@ def convergence_study(
         step_sizes=step_sizes,
         max_errors=max_errors,
         rates=rates,
+        times=times,
+        relative_errors=relative_errors,
+        energy_errors=energy_errors,
+    )
+
+
+def load_convergence_study(path: Any) -> ConvergenceStudy:
+    """Read a :class:`ConvergenceStudy` written by :meth:`ConvergenceStudy.save`, checked before any array is read.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.npz`` file written by :meth:`ConvergenceStudy.save`.
+
+    Returns
+    -------
+    ConvergenceStudy
+        Equal to the one saved, array for array.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not a saved convergence study, damaged, or its
+        arrays do not fit its header.
+    """
+    from . import archive
+    from .setup.io import config_from_dict
+
+    with archive.read(path, "load_convergence_study path", "convergence study", _STUDY_FORMAT) as reader:
+        header, shown = reader.header, reader.shown
+        keys = {"config", "methods", "n_steps", "reference", "energy_checked"}
+        if not isinstance(header, dict) or set(header) != keys:
+            raise ConfigError(f"{shown}: its header must name {', '.join(sorted(keys))}.")
+        config = config_from_dict(header["config"], source=shown)
+        methods, n_steps = header["methods"], header["n_steps"]
+        if not (
+            isinstance(methods, list)
+            and methods
+            and all(isinstance(method, str) for method in methods)
+            and isinstance(n_steps, list)
+            and len(n_steps) >= 2
+            and all(type(n) is int and n > 0 for n in n_steps)
+            and isinstance(header["reference"], str)
+            and isinstance(header["energy_checked"], bool)
+        ):
+            raise ConfigError(
+                f"{shown}: its header must hold a list of method names, a list of at least two positive step "
+                f"counts, the reference's name and whether energies were checked; got methods={short_repr(methods)}, "
+                f"n_steps={short_repr(n_steps)}."
+            )
+        grid = (len(methods), len(n_steps))
+        step_sizes = reader.array("step_sizes", (len(n_steps),), "f")
+        max_errors = reader.array("max_errors", grid, "f")
+        rates = reader.array("rates", (len(methods),), "f")
+        energies = reader.array("energy_errors", grid, "f") if header["energy_checked"] else None
+        times, relative_errors = {}, {}
+        for k, n in enumerate(n_steps):
+            times[n] = reader.array(f"times_{k}", (n + 1,), "f")
+            for j, method in enumerate(methods):
+                relative_errors[method, n] = reader.array(f"relative_errors_{j}_{k}", (n + 1, config.n_particles), "f")
+    energy_errors = {}
+    if energies is not None:
+        energy_errors = {
+            (method, n): float(energies[j, k]) for j, method in enumerate(methods) for k, n in enumerate(n_steps)
+        }
+    return ConvergenceStudy(
+        config=config,
+        methods=tuple(methods),
+        n_steps=tuple(n_steps),
+        reference=header["reference"],
+        step_sizes=step_sizes,
+        max_errors=max_errors,
+        rates={method: float(rates[j]) for j, method in enumerate(methods)},
         times=times,
         relative_errors=relative_errors,
         energy_errors=energy_errors,
