@@ -7,11 +7,12 @@ amplitude per step ``|λ|``, exactly (not to leading order):
 
 - forward Euler: ``M = I + A h``;
 - RK4: ``M = G(A h)``, ``G(z) = 1 + z + z²/2 + z³/6 + z⁴/24``, so that
-  ``ω_h = arg G(iωh)/h`` and ``|λ| = |G(iωh)|`` (PHYSICS.md);
+  ``ω_h = arg G(iωh)/h`` and ``|λ| = |G(iωh)|`` (:doc:`methods`);
 - Boris and phase-exact Boris: the drift–kick–rotate–kick–drift map with the
   Cayley rotation (``θ = 2 arctan(ωc h/2)``, or ``θ = ωc h``); for the ideal
-  trap its frequencies are PHYSICS.md's ``ω±,h = (θ/2 ± ψ)/h``,
-  ``ωz,h = (2/h) arcsin(ωz h/2)``;
+  trap its frequencies are ``ω±,h = (θ/2 ± ψ)/h`` with
+  ``cos ψ = cos(θ/2)(1 + (ωz h)²/4)``, and ``ωz,h = (2/h) arcsin(ωz h/2)``
+  (:doc:`methods`);
 - the splitting methods: the exact flow, no error on a linear trap.
 
 :func:`suggest_steps` turns these into the number of steps that keeps the

@@ -36,7 +36,7 @@ _SECONDS_PER_PARTICLE_STAGE = 2e-11
 _SECONDS_PER_PAIR_STAGE = 1e-11
 _SECONDS_PER_ADAPTIVE_STEP = 1e-5
 # One stage of one run, however few its particles: its ~50 dependent floating-point operations take
-# ~20 ns on one core (PERFORMANCE.md); steps follow one another, so threads cannot share them.
+# ~20 ns on one core; steps follow one another, so threads cannot share them.
 _SECONDS_PER_STAGE = 1e-9
 
 

@@ -205,7 +205,8 @@ def cloud_diagnostics(result: Any, *, wigner_seitz: bool = True) -> CloudDiagnos
 def cold_fluid_density(omega_r: float, omega_c: float, charge: float, mass: float) -> float:
     """The density (m⁻³) of a cold cloud rotating rigidly at ``omega_r``: ``2 ε0 m ωr (ωc − ωr) / q²``.
 
-    ``omega_r`` and ``omega_c`` in rad/µs, ``charge`` in e, ``mass`` in u (PHYSICS.md, Dubin & O'Neil).
+    ``omega_r`` and ``omega_c`` in rad/µs, ``charge`` in e, ``mass`` in u (Dubin & O'Neil,
+    Rev. Mod. Phys. 71, 87 (1999); :doc:`clouds`).
     """
     si_mass = mass * scipy.constants.atomic_mass
     si_charge = charge * scipy.constants.e

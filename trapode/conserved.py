@@ -79,7 +79,7 @@ def canonical_angular_momentum(result: SimulationResult) -> np.ndarray:
     """The total canonical angular momentum about the trap axis of every kept state, in u µm²/µs.
 
     ``L = Σ [m (x v_y − y v_x) + q ρ A_φ(ρ, z)]`` with the vector potential of
-    the uniform field and the magnetic bottle (PHYSICS.md's),
+    the uniform field and the magnetic bottle (as in :doc:`traps`),
     ``ρ A_φ = B0 ρ²/2 + B2 (z² ρ²/2 − ρ⁴/8)``. It is
     conserved when every force is axisymmetric: no tilt, ellipticity, user
     potentials or excitations, whatever the Coulomb forces between the

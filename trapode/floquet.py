@@ -19,7 +19,8 @@ every solution is ``Φ(t) y0`` with ``Φ(t + T) = Φ(t) M``, where the
 
 The system is Hamiltonian and ``tr A = 0``, so ``det M = 1`` and the
 multipliers come in pairs λ, 1/λ̄: ``max |λ| ≥ 1`` exactly, equality where
-the point is stable. Expanded about ``f = 0`` (PHYSICS.md) the unstable bands
+the point is stable. Expanded about ``f = 0`` (parametric resonance, as for the
+Mathieu equation: Landau & Lifshitz, *Mechanics*, §27) the unstable bands
 of the ideal trap are the axial tongues ``ωV ≈ 2ωz/n`` (for n = 1:
 ``|ωV − 2ωz| < f ωz/2``) and the radial band ``ωV ≈ ω₊ − ω₋`` of peak growth
 ``f ωz²/(4(ω₊ − ω₋))``; this module computes them without expansion.
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
 __all__ = ["Band", "StabilityChart", "monodromy", "stability_chart"]
 
 #: Default largest phase ``ω_max h`` of one RK4 step (rad). RK4 shifts a mode's phase by
-#: ``(ωh)⁵/120`` and its amplitude by ``(ωh)⁶/144`` per step (PHYSICS.md): at 0.05 that is
+#: ``(ωh)⁵/120`` and its amplitude by ``(ωh)⁶/144`` per step (:doc:`methods`): at 0.05 that is
 #: 3e-9 rad and 1e-10 per step, ~1e-6 after the ~2000 steps of the longest period of a chart.
 DEFAULT_PHASE_STEP = 0.05
 #: Fewest steps per drive period, however slow the motion: the drive itself must be resolved.
@@ -495,7 +496,7 @@ class StabilityChart:
         """The bands where a run of length ``t_end`` loses ions that start at ``initial_amplitude``.
 
         An amplitude A0 that grows at rate γ reaches ``d`` within ``t_end`` where
-        ``γ t_end > ln(d / A0)`` (PHYSICS.md): these are :meth:`bands` with that threshold.
+        ``γ t_end > ln(d / A0)`` (:doc:`sweeps`): these are :meth:`bands` with that threshold.
 
         Parameters
         ----------

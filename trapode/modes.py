@@ -2,8 +2,8 @@
 
 For an axisymmetric trap with B along z and a particle of charge q > 0, the
 radial motion is ``x + i y = ρ₊ e^{−i(ω₊t+φ₊)} + ρ₋ e^{−i(ω₋t+φ₋)}``
-(PHYSICS.md, "Frequencies and modes"), so that from any state, with
-``f = x + i y``,
+(Brown & Gabrielse, Rev. Mod. Phys. 58, 233 (1986); :doc:`analysis`), so
+that from any state, with ``f = x + i y``,
 
 ``ρ₊ = |ḟ + i ω₋ f| / (ω₊ − ω₋)``,  ``ρ₋ = |ḟ + i ω₊ f| / (ω₊ − ω₋)``,  ``ρz = √(z² + (ż/ωz)²)``.
 
@@ -120,8 +120,8 @@ def orbit_energy(radii: Any, frequencies: Any, mass: Any) -> np.ndarray:
 def quadrupole_conversion(detuning: Any, coupling: Any, duration: Any) -> np.ndarray:
     """Fraction of a magnetron orbit's ρ₋² turned into ρ₊² by an azimuthal quadrupole pulse.
 
-    ``(k0² / (4 ω_B²)) sin²(ω_B T)`` with ``ω_B = ½ √(δ² + k0²)`` (PHYSICS.md;
-    König et al., Int. J. Mass Spectrom. Ion Proc. 142, 95 (1995)).
+    ``(k0² / (4 ω_B²)) sin²(ω_B T)`` with ``ω_B = ½ √(δ² + k0²)`` (König et
+    al., Int. J. Mass Spectrom. Ion Proc. 142, 95 (1995); :doc:`excitations`).
 
     Parameters
     ----------
@@ -199,7 +199,8 @@ class ModeAmplitudes:
     Attributes
     ----------
     rho_plus, rho_minus, rho_z : ndarray
-        Radii in µm: for the ideal trap those of PHYSICS.md; for a tilted or
+        Radii in µm: for the ideal trap those of the closed forms
+        (:func:`mode_phasors`, :doc:`analysis`); for a tilted or
         elliptic trap the largest displacement of each mode over its cycle
         (the semi-major axis of its ellipse).
     phase_plus, phase_minus, phase_z : ndarray
@@ -259,8 +260,9 @@ def mode_amplitudes(trap: PenningTrap, states: Particle | Sequence[Particle] | S
 
     Notes
     -----
-    In an axisymmetric trap with B along its axis the closed forms of
-    PHYSICS.md are used (:func:`mode_phasors`). Otherwise the state, less
+    In an axisymmetric trap with B along its axis the closed forms of the
+    modes (Brown & Gabrielse, Rev. Mod. Phys. 58, 233 (1986); :doc:`analysis`)
+    are used (:func:`mode_phasors`). Otherwise the state, less
     the trap's equilibrium, is expanded in the eigenvectors ``u_k`` of the
     linear system ``ẏ = A y + b`` (``y = Σ_k 2 Re(c_k u_k)`` over the three
     eigenvalues ``+iω_k``); each mode's radius is the largest displacement of
@@ -340,7 +342,8 @@ def _modes(matrix, offset, frequencies, q, m, r, v) -> dict[str, np.ndarray]:
         phasors = mode_phasors(r, v, omega, q, B0=float(np.sign(matrix[3, 4]) * np.sign(q)))
         rho = np.abs(phasors)
         phase = -np.angle(phasors)
-        # E± = ½ m (ω±² − ωz²/2) ρ±², Ez = ½ m ωz² ρz² (PHYSICS.md's modes; ω₊ω₋ = ωz²/2 removes the cross terms)
+        # E± = ½ m (ω±² − ωz²/2) ρ±², Ez = ½ m ωz² ρz² (the modes of the module docstring;
+        # ω₊ω₋ = ωz²/2 removes the cross terms)
         factors = (
             0.5 * m * np.array([omega[0] ** 2 - omega[2] ** 2 / 2, omega[1] ** 2 - omega[2] ** 2 / 2, omega[2] ** 2])
         )

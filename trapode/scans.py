@@ -272,9 +272,9 @@ class ScanResult(Summarised):
     def radii(self) -> np.ndarray:
         """Final mode radii (ρ₊, ρ₋, ρz) of every particle in µm, shape ``(*shape, N, 3)``.
 
-        From the final state with PHYSICS.md's formulas for an axisymmetric
-        trap with B along z (:func:`trapode.modes.mode_radii`), with each
-        point's trap frequencies.
+        From the final state with the closed-form mode radii of an axisymmetric
+        trap with B along z (:func:`trapode.modes.mode_radii`, :doc:`analysis`),
+        with each point's trap frequencies.
         """
         frequencies = self.frequencies
         charge = self.config.particles.q
@@ -337,8 +337,9 @@ class ScanResult(Summarised):
 
         For a quadrupole excitation scanned over its frequency, duration or
         amplitude, starting from pure magnetron orbits, the radial energy and
-        radii follow the conversion profile (PHYSICS.md; König et al. 1995),
-        see :func:`trapode.modes.quadrupole_conversion`.
+        radii follow the conversion profile (König et al., Int. J. Mass Spectrom.
+        Ion Proc. 142, 95 (1995); :doc:`excitations`), see
+        :func:`trapode.modes.quadrupole_conversion`.
         """
         from .modes import conversion_prediction
 

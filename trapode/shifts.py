@@ -8,15 +8,15 @@ canonical perturbation theory; Ketter et al., Int. J. Mass Spectrom. 358, 1
 ``B = B0 ẑ + B2 [(z² − ρ²/2) ẑ − z ρ ρ̂]``, the shifts of the mode frequencies
 for cyclotron radius ρ₊, magnetron radius ρ₋ and axial amplitude ρz are
 
-C4 (PHYSICS.md)
+C4 (Ketter et al. 2014)
     ``Δω₊ = ¾ (C4/d²) ωz²/(ω₊−ω₋) (ρ₊² + 2ρ₋² − 2ρz²)``,
     ``Δωz = ¾ (C4/d²) ωz (ρz² − 2ρ₊² − 2ρ₋²)``,
     ``Δω₋ = −¾ (C4/d²) ωz²/(ω₊−ω₋) (2ρ₊² + ρ₋² − 2ρz²)``.
-C6 (Δωz from PHYSICS.md; Δω± derived here the same way)
+C6 (Δωz from Ketter et al. 2014; Δω± derived here the same way)
     ``Δω₊ = (15/16)(C6/d⁴) ωz²/(ω₊−ω₋) [−3ρz⁴ + 6ρz²(ρ₊² + 2ρ₋²) − (ρ₊⁴ + 6ρ₊²ρ₋² + 3ρ₋⁴)]``,
     ``Δωz = (15/16)(C6/d⁴) ωz [ρz⁴ − 6ρz²(ρ₊² + ρ₋²) + 3(ρ₊⁴ + ρ₋⁴ + 4ρ₊²ρ₋²)]``,
     ``Δω₋ = (15/16)(C6/d⁴) ωz²/(ω₊−ω₋) [3ρz⁴ − 6ρz²(2ρ₊² + ρ₋²) + (3ρ₊⁴ + 6ρ₊²ρ₋² + ρ₋⁴)]``.
-B2 (Δωz, Δω₊ from PHYSICS.md; Δω₋ derived here), with B2/B0 in 1/µm²
+B2 (Δωz, Δω₊ from Ketter et al. 2014; Δω₋ derived here), with B2/B0 in 1/µm²
     ``Δω₊ = (B2/B0) ωc/(2(ω₊−ω₋)) [ω₊ρz² − ω₊ρ₊² − (ω₊+ω₋)ρ₋²]``,
     ``Δωz = (B2/B0) (ωc/2ωz) (ω₊ρ₊² + ω₋ρ₋²)``,
     ``Δω₋ = (B2/B0) ωc/(2(ω₊−ω₋)) [−ω₋ρz² + ω₋ρ₋² + (ω₊+ω₋)ρ₊²]``.
@@ -26,8 +26,9 @@ bottle, ``−q v·A₁`` with ``A₁ = B2 ρ (z²/2 − ρ²/8) φ̂`` over the 
 orbit, and differentiating with respect to the actions
 ``J₊ = ½ m (ω₊−ω₋) ρ₊²``, ``Jz = ½ m ωz ρz²`` and (the magnetron mode's
 energy is negative) ``J₋ = −½ m (ω₊−ω₋) ρ₋²``; the same steps give the
-formulas of PHYSICS.md. Every formula is checked against simulated
-trajectories in ``tests/physics/test_shifts.py``.
+formulas taken from Ketter et al. Every formula is checked against simulated
+trajectories in ``tests/physics/test_shifts.py``; :doc:`validation` compares
+them with simulations over a range of amplitudes.
 
 :func:`invariance_check` evaluates the Brown–Gabrielse invariance theorem
 ω₊² + ωz² + ω₋² = ωc², exact for any tilt and ellipticity.
@@ -192,11 +193,12 @@ def frequency_shifts(
     -----
     The formulas (see :mod:`trapode.shifts` for all nine) are those of
     Ketter et al., Int. J. Mass Spectrom. 358, 1 (2014), in trapode's
-    normalisation (PHYSICS.md): first-order canonical perturbation theory, the
-    perturbing energy averaged over the unperturbed motion and differentiated
-    with respect to each mode's action. C6's Δω± and B2's Δω₋, which PHYSICS.md
-    does not list, were derived the same way; all nine are checked against
-    simulated trajectories in the tests.
+    normalisation ``Φ = V0 Σ Ck (r/d)ᵏ Pₖ(cos ϑ)``, C2 = 1 (:doc:`traps`):
+    first-order canonical perturbation theory, the perturbing energy averaged
+    over the unperturbed motion and differentiated with respect to each mode's
+    action. C6's Δω± and B2's Δω₋ were derived here the same way rather than
+    taken from the paper; all nine are checked against simulated trajectories
+    in the tests (:doc:`validation`).
 
     They are first order in C4, C6 and B2: shifts of different terms add, and
     second-order terms (C4², C4·B2, ...) are left out. The left-out terms are
@@ -272,7 +274,7 @@ def frequency_shifts(
 def _octupole(
     trap: PenningTrap, freqs: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
 ) -> tuple[float, float, float]:
-    """C4's (Δω₊, Δωz, Δω₋) in rad/µs (PHYSICS.md, Ketter et al. 2014)."""
+    """C4's (Δω₊, Δωz, Δω₋) in rad/µs (Ketter et al. 2014)."""
     a, b, z = rho_plus**2, rho_minus**2, rho_z**2
     scale = 0.75 * trap.C4 / trap.d**2
     radial = scale * freqs.omega_z**2 / (freqs.omega_plus - freqs.omega_minus)
@@ -286,7 +288,7 @@ def _octupole(
 def _dodecapole(
     trap: PenningTrap, freqs: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
 ) -> tuple[float, float, float]:
-    """C6's (Δω₊, Δωz, Δω₋) in rad/µs: Δωz from PHYSICS.md, Δω± derived (module docstring)."""
+    """C6's (Δω₊, Δωz, Δω₋) in rad/µs: Δωz from Ketter et al. 2014, Δω± derived (module docstring)."""
     a, b, z = rho_plus**2, rho_minus**2, rho_z**2
     scale = 15 / 16 * trap.C6 / trap.d**4
     radial = scale * freqs.omega_z**2 / (freqs.omega_plus - freqs.omega_minus)
@@ -300,7 +302,7 @@ def _dodecapole(
 def _bottle(
     trap: PenningTrap, freqs: TrapFrequencies, rho_plus: float, rho_minus: float, rho_z: float
 ) -> tuple[float, float, float]:
-    """B2's (Δω₊, Δωz, Δω₋) in rad/µs: Δωz, Δω₊ from PHYSICS.md, Δω₋ derived (module docstring)."""
+    """B2's (Δω₊, Δωz, Δω₋) in rad/µs: Δωz, Δω₊ from Ketter et al. 2014, Δω₋ derived (module docstring)."""
     a, b, z = rho_plus**2, rho_minus**2, rho_z**2
     ratio = trap.B2 * _PER_SQUARE_METRE / trap.B0  # B2/B0 in 1/µm²
     omega_sum = freqs.omega_plus + freqs.omega_minus  # = ωc in the axisymmetric trap

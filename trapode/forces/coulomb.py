@@ -5,7 +5,7 @@ at separation Δ) is derived by SymPy (:func:`trapode.physics.model.coulomb_fiel
 and written beside these loops into the one generated interactions module that
 every model imports (:func:`trapode.compile.interactions_module`).
 
-Speed (shared/PERFORMANCE.md): the obvious triangular double loop does not
+Speed (:doc:`performance`): the obvious triangular double loop does not
 vectorise; what does is taking two rows i, i + 1 against every j of a slice
 in one pass over slices that start at 0 (no index checks), with the reduction
 allowed to reassociate. The particles are cut into blocks of

@@ -10,7 +10,7 @@ force evaluation.
 
 Accuracy: with ``tolerance = 1e-6`` the relative L2 error of the
 accelerations is about 2e-8 (documented on the clouds page, tested against
-the direct sum). Speed on the 2-core machine of shared/PERFORMANCE.md: the
+the direct sum). Speed on a 2-core machine (:doc:`performance`): the
 direct sum on 2 threads is faster below :data:`FMM_CROSSOVER` particles
 (``python benchmarks/run.py`` measures both).
 """

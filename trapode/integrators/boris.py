@@ -9,7 +9,7 @@ positions and velocities at the same times, which a run keeps):
 3. half a drift with the new velocity.
 
 It is second order and time-symmetric; its maps conjugate to the staggered
-leapfrog's, so they share its discrete frequencies (PHYSICS.md,
+leapfrog's, so they share its discrete frequencies (:doc:`methods`,
 :func:`trapode.method_errors`). The rotation is the Cayley form
 ``t = (q/m) B h/2``, which turns the velocity by ``θ = 2 arctan(ωc h/2)``
 instead of ``ωc h``; ``"boris-exact"`` scales ``t`` by ``tan(ωc h/2)/(ωc h/2)``

@@ -9,8 +9,8 @@ Two forms, picked at run time by whether the particles interact:
   stage's accelerations from :func:`trapode.forces.total.accelerations`.
 
 The stages are written out in full: helpers for them, even inlined, cost a
-third more per step (shared/PERFORMANCE.md). Each loop touches few arrays, so
-that LLVM can prove they do not overlap and vectorise it.
+third more per step. Each loop touches few arrays, so that LLVM can prove
+they do not overlap and vectorise it.
 """
 
 from __future__ import annotations

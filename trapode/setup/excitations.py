@@ -2,7 +2,7 @@
 
 Each excitation is one term of the trap's potential, ``cos(ω t + φ)`` times a
 fixed spatial form, switched on for ``start ≤ t < start + duration``
-(PHYSICS.md, "Excitations and damping"):
+(:doc:`excitations`; Blaum, Phys. Rep. 425, 1 (2006)):
 
 - :class:`DipoleExcitation`: a uniform field ``E = E0 cos(ωt + φ) ê`` (V/m),
   which drives a mode at its own frequency (ωz, ω₊ or ω₋);

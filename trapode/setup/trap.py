@@ -53,7 +53,7 @@ class Drive:
 class PenningTrap:
     """A Penning trap: any quadratic trap with its common imperfections, and user terms.
 
-    The electrostatic potential is (PHYSICS.md, with ϑ the polar angle from z
+    The electrostatic potential is (:doc:`traps`, with ϑ the polar angle from z
     and Pₖ the Legendre polynomials)
 
     ``Φ = V0/(2d²) [2z² − (1+ε) x² − (1−ε) y²] + V0 Σ_{k=4,6} Ck (r/d)ᵏ Pₖ(cos ϑ) + Σ user potentials``
