@@ -1,10 +1,14 @@
-"""An antiproton and a proton in mirrored traps: the same frequencies, the opposite sense of rotation.
+r"""An antiproton and a proton: opposite senses of rotation
+=======================================================
+
+An antiproton and a proton in mirrored traps: the same frequencies, the opposite sense of rotation.
 
 A BASE-like trap for antiprotons: B0 = 1.945 T, d = 3.5 mm and V0 = −1.17 V
 (qV0 > 0 confines the axial motion of a negative charge: ωz/2π ≈ 680 kHz,
 ω₊/2π ≈ 29.7 MHz). A proton in the same trap with V0 = +1.17 V has the same
-magnitudes of ω₊, ωz and ω₋ (PHYSICS.md: ω± = [ωc ± √(ωc² − 2ωz²)]/2 with
-ωc = |q|B0/m), but turns the other way: with B along +z a positive charge
+magnitudes of ω₊, ωz and ω₋
+(:math:`\omega_\pm = [\omega_c \pm \sqrt{\omega_c^2 - 2\omega_z^2}]/2` with
+:math:`\omega_c = |q| B_0/m`), but turns the other way: with B along +z a positive charge
 turns clockwise seen from the tip of B, a negative one counterclockwise.
 
 Both are run for 20 µs with ``method="splitting"`` (exact on the ideal trap
@@ -15,6 +19,8 @@ round-off, Boris's the few micrometres of a cyclotron phase that has run
 off by some forty radians (its leapfrog map turns slower, as
 :func:`trapode.method_errors` predicts). Draws the first 0.3 µs of
 both paths in the xy plane to OUTPUT.png.
+
+Run it from the repository root::
 
     python examples/antiproton.py [OUTPUT.png]
 """

@@ -1,4 +1,7 @@
-"""Mass-selective buffer-gas centering: a quadrupole drive at ωc of ⁴⁰Ca⁺ centres it and not ⁴²Ca⁺.
+"""Mass-selective buffer-gas centering
+===================================
+
+Mass-selective buffer-gas centering: a quadrupole drive at ωc of ⁴⁰Ca⁺ centres it and not ⁴²Ca⁺.
 
 A ⁴⁰Ca⁺ and a ⁴²Ca⁺ ion (no interaction) start on magnetron orbits of 40 µm in
 the ideal trap (B0 = 1 T, V0 = 0.025 V, d = 500 µm), in a buffer gas that
@@ -7,7 +10,7 @@ at γω₊/(ω₊ − ω₋) and grows a magnetron orbit at γω₋/(ω₊ − �
 quadrupole ``E = g0 cos(ωc t) (x, −y, 0)`` at the cyclotron frequency
 ωc = ω₊ + ω₋ of ⁴⁰Ca⁺ couples its two radial motions; when the coupling
 k0 = q g0/(m(ω₊ − ω₋)) exceeds γωc/(ω₊ − ω₋), both of its radii shrink as
-e^{−γt/2} (PHYSICS.md; Savard et al., Phys. Lett. A 158, 247 (1991)). ⁴²Ca⁺,
+e^{−γt/2} (Savard et al., Phys. Lett. A 158, 247 (1991)). ⁴²Ca⁺,
 whose ωc is lower by 5 %, far more than k0, is hardly driven: its magnetron
 orbit keeps growing, and a diaphragm on the axis lets only the centred ions out.
 
@@ -25,6 +28,8 @@ The damping rate is γ = q/(mK) for an ion of mobility K in the gas; K scales
 as 1/pressure. The script computes γ for ⁴⁰Ca⁺ in helium from its reduced
 mobility K0 ≈ 19.5 cm²/(V s) and uses γ = 0.01 /µs, a pressure of about
 1e-2 mbar, so that centering takes a millisecond rather than tens.
+
+Run it from the repository root::
 
     python examples/buffer_gas_centering.py [OUTPUT.png]
 """

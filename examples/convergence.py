@@ -1,9 +1,14 @@
-"""Error and convergence analysis of forward Euler and RK4 (report figs. 12 and 13).
+"""Error and convergence of Euler and RK4 (report figs. 12, 13)
+============================================================
+
+Error and convergence analysis of forward Euler and RK4 (report figs. 12 and 13).
 
 Particle 1 of the report in the default trap for 50 µs, with n = 4000, 8000,
 16000 and 32000 steps. Prints the table of Δmax and the convergence rates
 against the closed-form solution and against SciPy's DOP853, and saves the
 relative-error figures.
+
+Run it from the repository root::
 
     python examples/convergence.py [OUTPUT_FOLDER]
 

@@ -1,18 +1,26 @@
-"""A dipole excitation of the axial motion: linear growth on resonance, beats off it.
+r"""A dipole excitation of the axial motion
+=======================================
+
+A dipole excitation of the axial motion: linear growth on resonance, beats off it.
 
 A ⁴⁰Ca⁺ ion at rest at the centre of the ideal trap (B0 = 1 T, V0 = 0.025 V,
 d = 500 µm) feels a uniform field ``E = E0 cos(ωt) ẑ`` with E0 = 0.5 V/m. At
-ω = ωz the axial amplitude ρz = √(z² + (ż/ωz)²) grows linearly from zero
-(PHYSICS.md; Blaum, Phys. Rep. 425, 1 (2006)):
+ω = ωz the axial amplitude :math:`\rho_z = \sqrt{z^2 + (\dot z/\omega_z)^2}` grows linearly from zero
+(Blaum, Phys. Rep. 425, 1 (2006)):
 
-    ρz(t) = q E0 t / (2 m ωz).
+.. math::
+
+    \rho_z(t) = \frac{q E_0 t}{2 m \omega_z}.
 
 Off resonance by δ = ω − ωz the drive and the motion drift out of phase and
-the amplitude beats, ρz(t) ≈ (q E0 / (m ωz |δ|)) |sin(δt/2)|, never larger
-than q E0 / (m ωz |δ|). (The small ripple at 2ω on the simulated curves is
+the amplitude beats,
+:math:`\rho_z(t) \approx (q E_0 / (m \omega_z |\delta|)) |\sin(\delta t/2)|`, never larger
+than :math:`q E_0 / (m \omega_z |\delta|)`. (The small ripple at 2ω on the simulated curves is
 the drive's counter-rotating part, which these formulas average away.) The
-script fits the slope of the resonant ρz(t) and compares it with qE0/(2mωz),
-and the largest detuned amplitudes with qE0/(mωz|δ|).
+script fits the slope of the resonant ρz(t) and compares it with :math:`q E_0/(2 m \omega_z)`,
+and the largest detuned amplitudes with :math:`q E_0/(m \omega_z |\delta|)`.
+
+Run it from the repository root::
 
     python examples/dipole_excitation.py [OUTPUT.png]
 """

@@ -1,4 +1,7 @@
-"""An electron in a g−2-style trap for 1 ms, with steps of hundreds of cyclotron periods.
+"""An electron in a g−2 trap for a millisecond
+===========================================
+
+An electron in a g−2-style trap for 1 ms, with steps of hundreds of cyclotron periods.
 
 The trap: B0 = 5.36 T, V0 = −10 V, d = 3.5 mm and a small octupole C4 = 1e-3.
 The electron turns at ωc/2π ≈ 150 GHz; RK4 would need some 10¹⁰ steps for a
@@ -8,14 +11,15 @@ step need resolve the axial motion (85 MHz), not the cyclotron motion: 16 steps
 per axial period, each about 110 cyclotron periods long.
 
 The electron starts at rest 200 µm up the axis (ρ₊ = ρ₋ = 0, ρz = 200 µm);
-the octupole shifts its axial frequency by, to first order (PHYSICS.md;
-Ketter et al., Int. J. Mass Spectrom. 358, 1 (2014)),
+the octupole shifts its axial frequency by, to first order (Ketter et al., Int. J. Mass Spectrom. 358, 1 (2014)),
 
     Δωz = ¾ (C4/d²) ωz ρz².
 
 The script measures ωz from the phase of (z, v_z) over the run, against the
 trap without the octupole, and prints the shift next to the formula.
 A figure of the axial phase error (rad) against time is written to OUTPUT.png.
+
+Run it from the repository root::
 
     python examples/electron_g2.py [OUTPUT.png]
 """

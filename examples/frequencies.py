@@ -1,12 +1,17 @@
-"""Measure a particle's frequencies to the ppb and compare them with first-order theory.
+"""Frequencies to the ppb, against theory
+======================================
+
+Measure a particle's frequencies to the ppb and compare them with first-order theory.
 
 Particle 1 of the report in its trap with an octupole C4 = 1e-3, run for 1 ms
 with the fourth-order exact-flow splitting. ``trapode.mode_amplitudes`` gives
 its mode radii and energies, ``trapode.measure_frequencies`` the three
 frequencies (windowed FFT, refined by a least-squares fit, with 1σ
 uncertainties) and ``trapode.frequency_shifts`` the first-order shifts of
-PHYSICS.md at those radii. The spectrum, its peaks named after the modes and
+Ketter et al. (2014) at those radii. The spectrum, its peaks named after the modes and
 their combinations, goes to OUTPUT.png.
+
+Run it from the repository root::
 
     python examples/frequencies.py [OUTPUT.png]
 """

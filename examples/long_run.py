@@ -1,13 +1,18 @@
-"""Long runs at equal cost: every fixed-step method on Particle 1 for 10⁵ µs, against the closed form.
+r"""Every method for 10⁵ µs at equal cost
+=====================================
+
+Long runs at equal cost: every fixed-step method on Particle 1 for 10⁵ µs, against the closed form.
 
 Each method gets 4 000 000 force evaluations (RK4 at the report's h = 0.1 µs,
 Boris at 0.025 µs, the splitting at 0.05 µs and its fourth-order composition
 at 0.1 µs). At every kept state the total energy and the phase of each mode
 (cyclotron, magnetron, axial) are compared with the closed form: RK4's energy
-drifts (its amplitudes shrink by |G(iωh)| per step), Boris's stays bounded
+drifts (its amplitudes shrink by :math:`|G(i\omega h)|` per step), Boris's stays bounded
 while its phases run off at the leapfrog map's frequencies, and the splitting
 is exact to round-off. Prints the table and writes the figure (a few seconds
 after the first compilation).
+
+Run it from the repository root::
 
     python examples/long_run.py [OUTPUT.png] [TABLE.txt]
 """

@@ -1,13 +1,18 @@
-"""A real trap: the axial frequency shifts of an octupole (C4) and a magnetic bottle (B2) against theory.
+"""A real trap: the frequency shifts of C4 and B2
+==============================================
+
+A real trap: the axial frequency shifts of an octupole (C4) and a magnetic bottle (B2) against theory.
 
 A ⁴⁰Ca⁺ ion in the report's trap with C4 = 0.01, then with B2 = 3e4 T/m²,
 started in pure modes (cyclotron radius ρ+, magnetron radius ρ−, axial
 amplitude ρz). Its axial frequency is measured from the zero crossings of
-z(t) over 150 µs and compared with the first-order shifts of PHYSICS.md
-(Ketter et al. 2014):
+z(t) over 150 µs and compared with the first-order shifts of
+Ketter et al., Int. J. Mass Spectrom. 358, 1 (2014):
 
     C4:  Δωz = ¾ (C4/d²) ωz (ρz² − 2ρ+² − 2ρ−²)
     B2:  Δωz = (B2/B0) (ωc/2ωz) (ω+ρ+² + ω−ρ−²)
+
+Run it from the repository root::
 
     python examples/real_trap.py [OUTPUT.png]
 """

@@ -1,4 +1,7 @@
-"""Resonances of a driven trap (report figs. 14, 15 and 16), found and named automatically.
+"""Resonances of a driven trap (report figs. 14–16)
+================================================
+
+Resonances of a driven trap (report figs. 14, 15 and 16), found and named automatically.
 
 1. The coarse sweep: 100 random Ca+ ions, 500 µs, 5000 RK4 steps, amplitudes
    f = 0.1, 0.4, 0.7 and ωV from 0.2 to 2.5 rad/µs in steps of 0.02, without
@@ -7,6 +10,8 @@
 2. The fine scan around ω+ − ω− (ωV from 2.05 to 2.35), without and with
    Coulomb interaction, averaged over several sets of random ions with a band
    of ± one standard error (figs. 15 and 16).
+
+Run it from the repository root::
 
     python examples/resonance_scan.py [OUTPUT_FOLDER] [--seeds N] [--quick]
 

@@ -1,4 +1,7 @@
-"""A rotating wall holds a buffer-gas-cooled Coulomb crystal at the cold-fluid density 2ε0 m ωr (ωc − ωr) / q².
+"""A Coulomb crystal held by a rotating wall
+=========================================
+
+A rotating wall holds a buffer-gas-cooled Coulomb crystal at the cold-fluid density 2ε0 m ωr (ωc − ωr) / q².
 
 300 ⁹Be⁺ ions in the default trap (B0 = 1 T, V0 = 25 mV, d = 500 µm) feel
 each other's Coulomb force, a buffer gas's drag −mγv (γ = 1e-3 /µs, towards
@@ -36,6 +39,8 @@ positions plus a_ws²/5 on its diagonal. Without the a_ws²/5 the outer shell
 of a 300-ion crystal, half a spacing inside the fluid's boundary, would read
 3 to 5 % too dense. The rotation frequency is the rigid rotation fitted to
 the velocities, Σ ρ v_θ / Σ ρ².
+
+Run it from the repository root::
 
     python examples/rotating_wall.py [OUTPUT.png or OUTPUT_FOLDER]
 

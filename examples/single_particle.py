@@ -1,6 +1,11 @@
-"""One Ca+ ion in the report's trap: forward Euler and RK4 against the closed form (report figs. 2, 3).
+"""One ion, Euler against RK4 (report figs. 2, 3)
+==============================================
 
-python examples/single_particle.py [OUTPUT.png]
+One Ca+ ion in the report's trap: forward Euler and RK4 against the closed form (report figs. 2, 3).
+
+Run it from the repository root::
+
+    python examples/single_particle.py [OUTPUT.png]
 """
 
 import sys

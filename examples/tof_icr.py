@@ -1,4 +1,7 @@
-"""A TOF-ICR resonance: a quadrupole π pulse scanned across the cyclotron frequency ωc = ω₊ + ω₋.
+r"""A TOF-ICR resonance
+===================
+
+A TOF-ICR resonance: a quadrupole π pulse scanned across the cyclotron frequency ωc = ω₊ + ω₋.
 
 Five ⁴⁰Ca⁺ ions (no interaction) start on pure magnetron orbits of radii 40 to
 120 µm in the ideal trap (B0 = 1 T, V0 = 0.025 V, d = 500 µm). An azimuthal
@@ -7,14 +10,16 @@ k0 T = π, k0 = q g0/(m(ω₊ − ω₋)): at ω = ωc it turns every magnetron 
 into a cyclotron orbit of the same radius, so the radial energy
 ½m(ω₊²ρ₊² + ω₋²ρ₋²) rises from the magnetron energy to the cyclotron one. In
 a time-of-flight measurement that energy is what the detector sees. Off
-resonance, the converted fraction follows König's line shape (PHYSICS.md;
-König et al., Int. J. Mass Spectrom. Ion Proc. 142, 95 (1995))
+resonance, the converted fraction follows König's line shape (König et al.,
+Int. J. Mass Spectrom. Ion Proc. 142, 95 (1995))
 
     F(x) = sin²((π/2)√(1 + x²)) / (1 + x²),   x = δT/π,   δ = ω − ωc,
 
 whose full width at half maximum is about 0.80/T in Hz. The script scans 61
-detunings over |δ| ≤ 4π/T with :func:`trapode.scan`, measures the width of
+detunings over :math:`|\delta| \le 4\pi/T` with :func:`trapode.scan`, measures the width of
 the simulated line and compares it with 0.80/T.
+
+Run it from the repository root::
 
     python examples/tof_icr.py [OUTPUT.png]
 """
@@ -64,7 +69,7 @@ detunings = np.linspace(-4.0, 4.0, 61) * math.pi / pulse  # δ in rad/µs, x = �
 result = trapode.scan(config, {"excitations[0].omega": omega_c + detunings}, observe="radial_energy", progress=False)
 energy = result.values * 1e3  # mean over the ions, meV
 
-# The theory, from PHYSICS.md: ρ₊² = ρ0² F and ρ₋² = ρ0² (1 − F), so E = E₋ + (E₊ − E₋) F with E± = ½ m ω±² <ρ0²>.
+# The theory: ρ₊² = ρ0² F and ρ₋² = ρ0² (1 − F), so E = E₋ + (E₊ − E₋) F with E± = ½ m ω±² <ρ0²>.
 half_mass = 0.5 * ion.m * constants.atomic_mass / constants.e * 1e3  # ½ m in meV per (µm/µs)²
 mean_square = np.mean(radii**2)
 e_minus, e_plus = half_mass * omega_minus**2 * mean_square, half_mass * omega_plus**2 * mean_square

@@ -1,4 +1,9 @@
-"""Particles 1 and 2 of the report, without and with Coulomb interaction (report figs. 4–11).
+"""Two ions, with and without Coulomb interaction (report figs. 4–11)
+==================================================================
+
+Particles 1 and 2 of the report, without and with Coulomb interaction (report figs. 4–11).
+
+Run it from the repository root::
 
     python examples/two_particles.py [OUTPUT_FOLDER]
 
@@ -20,7 +25,7 @@ import numpy as np
 import trapode
 from trapode.plotting import plot_phase, plot_xy
 
-config = trapode.load_config(pathlib.Path(__file__).with_name("two_particles.toml"))
+config = trapode.load_config(pathlib.Path(sys.argv[0]).with_name("two_particles.toml"))  # beside this script
 output = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "two_particles_figures")
 output.mkdir(parents=True, exist_ok=True)
 

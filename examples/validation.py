@@ -1,4 +1,7 @@
-"""Frequency shifts against theory: C4, C6, a magnetic bottle B2, a tilt of B and an elliptic ring electrode.
+"""Frequency shifts against theory: C4, C6, B2, tilt and ellipticity
+=================================================================
+
+Frequency shifts against theory: C4, C6, a magnetic bottle B2, a tilt of B and an elliptic ring electrode.
 
 A ⁴⁰Ca⁺ ion in the report's trap (B0 = 1 T, V0 = 25 mV, d = 500 µm) is
 started in pure modes of the ideal trap (cyclotron radius ρ₊, magnetron radius
@@ -10,8 +13,8 @@ run). Each is compared, as ``Δω/ω = (ω − ω_ideal)/ω_ideal``, with theory
 
 Octupole C4, dodecapole C6, magnetic bottle B2
     The first-order shifts of Ketter et al., Int. J. Mass Spectrom. 358, 1
-    (2014), in trapode's normalisation (PHYSICS.md,
-    :func:`trapode.frequency_shifts`), e.g. for C4
+    (2014), in trapode's normalisation
+    (:func:`trapode.frequency_shifts`), e.g. for C4
 
     ``Δωz = ¾ (C4/d²) ωz (ρz² − 2ρ₊² − 2ρ₋²)``,
     ``Δω₊ = ¾ (C4/d²) ωz²/(ω₊−ω₋) (ρ₊² + 2ρ₋² − 2ρz²)``,
@@ -45,6 +48,8 @@ Prints the table, where first order stops holding (from the data: the largest
 amplitude up to which every ratio simulated/theory is within 1 % of 1, and the
 slope of the axial ratio against Δωz/ωz), the invariance residuals and the
 run times, and writes the figure (one panel per effect, and the ratios).
+
+Run it from the repository root::
 
     python examples/validation.py [FIGURE.png] [TABLE.txt]
 """
