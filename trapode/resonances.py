@@ -172,14 +172,17 @@ class ResonanceScan:
     def __str__(self) -> str:
         return self.table()
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None, frequency_unit: str = "rad/µs") -> Axes:
         """The coarse sweep with the resonances and the predicted loss bands marked.
 
-        See :func:`trapode.plotting.plot_fraction_trapped`.
+        See :func:`trapode.plotting.plot_fraction_trapped`; ``frequency_unit`` is
+        ``"rad/µs"``, ``"Hz"``, ``"kHz"`` or ``"MHz"`` (ν = ω/2π).
         """
         from .plotting import plot_fraction_trapped
 
-        return plot_fraction_trapped(self.coarse, ax=ax, resonances=self.resonances, chart=self.chart)
+        return plot_fraction_trapped(
+            self.coarse, ax=ax, resonances=self.resonances, chart=self.chart, frequency_unit=frequency_unit
+        )
 
 
 def _dips(omegas: np.ndarray, fractions: np.ndarray, threshold: float) -> list[tuple[int, int]]:

@@ -378,14 +378,16 @@ class ScanResult(Summarised):
 
         return scan_dataset(self)
 
-    def plot(self, ax: Axes | None = None, theory: bool = True) -> Axes:
+    def plot(self, ax: Axes | None = None, theory: bool = True, frequency_unit: str = "rad/µs") -> Axes:
         """The observable against the first scanned parameter, one line per value of a second one.
 
-        See :func:`trapode.plotting.plot_scan`; ``theory`` draws :meth:`theory` where it exists.
+        See :func:`trapode.plotting.plot_scan`; ``theory`` draws :meth:`theory` where it exists;
+        ``frequency_unit`` (``"rad/µs"``, ``"Hz"``, ``"kHz"``, ``"MHz"``) converts scanned
+        angular frequencies to ν = ω/2π.
         """
         from .plotting import plot_scan
 
-        return plot_scan(self, ax=ax, theory=theory)
+        return plot_scan(self, ax=ax, theory=theory, frequency_unit=frequency_unit)
 
 
 @dataclass(frozen=True)

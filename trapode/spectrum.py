@@ -2,10 +2,10 @@
 
 The radial modes are read from the complex signal ``f = x + i y`` (``x − i y``
 for a negative charge), in which both turn as ``e^{−iωt}`` with ω > 0:
-``f = ρ₊ e^{−i(ω₊t+φ₊)} + ρ₋ e^{−i(ω₋t+φ₋)}`` (PHYSICS.md, "Frequencies and
-modes"); the axial mode is read from ``z``. In a tilted or elliptic trap every
-mode shows in both signals; each is then taken from the signal that measures
-it best.
+``f = ρ₊ e^{−i(ω₊t+φ₊)} + ρ₋ e^{−i(ω₋t+φ₋)}`` (Brown & Gabrielse, Rev. Mod.
+Phys. 58, 233 (1986); :doc:`analysis`); the axial mode is read from ``z``. In
+a tilted or elliptic trap every mode shows in both signals; each is then taken
+from the signal that measures it best.
 
 The measurement has two stages:
 
@@ -564,14 +564,17 @@ def measure_frequencies(result: SimulationResult, particle: int | str = 0) -> Me
     return _measure(_signals(result, particle)).frequencies
 
 
-def plot_spectrum(result: SimulationResult, particle: int | str = 0, ax: Axes | None = None) -> Axes:
+def plot_spectrum(
+    result: SimulationResult, particle: int | str = 0, ax: Axes | None = None, frequency_unit: str = "MHz"
+) -> Axes:
     """The amplitude spectra of the radial and axial motion, their peaks named after the modes.
 
     Draws the Hann-windowed spectra of ``x ± i y`` and ``z`` (amplitude in µm,
-    log scale) against the frequency in MHz, over the range of the peaks that
-    :func:`measure_frequencies` finds, each named peak labelled (``"ω₊"``,
-    ``"2ωz"``, ``"ω₊ − ω₋"``, ...). Radial peaks at negative frequency turn
-    against the modes' sense.
+    log scale) against the frequency (in MHz unless ``frequency_unit`` says
+    otherwise), over the range of the peaks that :func:`measure_frequencies`
+    finds, each named peak labelled (``"ω₊"``, ``"2ωz"``, ``"ω₊ − ω₋"``,
+    ...). Radial peaks at negative frequency turn against the modes' sense.
+    The legend is beside the axes, off the spectra.
 
     Parameters
     ----------
@@ -580,6 +583,10 @@ def plot_spectrum(result: SimulationResult, particle: int | str = 0, ax: Axes | 
         As in :func:`measure_frequencies`.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure if None.
+    frequency_unit : {"MHz", "kHz", "Hz", "rad/µs"}
+        Unit of the frequency axis: ``"Hz"``, ``"kHz"`` or ``"MHz"`` (the
+        default) draw the frequency ν = ω/2π; ``"rad/µs"`` draws the angular
+        frequency ω (1 rad/µs = 10⁶/2π Hz ≈ 159.15 kHz).
 
     Returns
     -------
@@ -588,7 +595,8 @@ def plot_spectrum(result: SimulationResult, particle: int | str = 0, ax: Axes | 
     Raises
     ------
     ConfigError
-        As :func:`measure_frequencies`.
+        As :func:`measure_frequencies`; also if ``frequency_unit`` is not one
+        of the four units.
 
     Examples
     --------
@@ -605,26 +613,25 @@ def plot_spectrum(result: SimulationResult, particle: int | str = 0, ax: Axes | 
     >>> import matplotlib.pyplot as plt
     >>> plt.close(ax.figure)
     """
+    from .plotting import _axes, _finish, _frequency_label, _frequency_unit, _settle_layout
+
+    unit, scale = _frequency_unit(frequency_unit)  # the factor from rad/µs
     signals = _signals(result, particle)
     if ax is not None:
         from matplotlib.axes import Axes
 
         instance("ax", ax, Axes, "a matplotlib Axes or None")
     measurement = _measure(signals)
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.figure(figsize=(7.0, 4.2), layout="constrained").add_subplot()
+    ax = _axes(ax)
     peaks = measurement.frequencies.peaks
-    in_mhz = 1 / (2 * math.pi)  # rad/µs → MHz
-    shown = [peak.omega * in_mhz for peak in peaks] or [0.0]
+    shown = [peak.omega * scale for peak in peaks] or [0.0]
     low, high = min(0.0, *shown), max(0.0, *shown)
     margin = 0.1 * (high - low) or 1.0
     low, high = low - margin if low < 0 else low, high + margin
     labels = {"radial": f"radial, x {'−' if signals.negative else '+'} iy", "axial": "axial, z"}
     colours = {"radial": "C0", "axial": "C1"}
     for name, (omega, amplitude) in measurement.spectra.items():
-        frequency = omega * in_mhz
+        frequency = omega * scale
         visible = (frequency >= low) & (frequency <= high)
         ax.plot(frequency[visible], amplitude[visible], lw=0.8, color=colours[name], label=labels[name])
     amplitudes = [peak.amplitude for peak in peaks if peak.amplitude > 0]
@@ -633,12 +640,14 @@ def plot_spectrum(result: SimulationResult, particle: int | str = 0, ax: Axes | 
         ax.set_ylim(bottom, max(amplitudes) * (max(amplitudes) / bottom) ** 0.15)  # room for the names
     ax.set_yscale("log")
     ax.set_xlim(low, high)
-    ax.set_xlabel("frequency ν = ω/2π (MHz)")
-    ax.set_ylabel("amplitude (µm)")
-    ax.set_title(f"Spectrum of {signals.label}", fontsize="medium")
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
-    _name_peaks(ax, list(peaks), colours)
+    _finish(
+        ax,
+        _frequency_label(unit, "angular frequency ω", "frequency ν = ω/2π"),
+        "amplitude (µm)",
+        f"Spectrum of {signals.label}",
+    )
+    _settle_layout(ax.figure)  # the names are placed where the axes will be drawn
+    _name_peaks(ax, list(peaks), colours, scale)
     return ax
 
 
@@ -648,8 +657,11 @@ _NAME_PLACES = tuple(
 )
 
 
-def _name_peaks(ax: Axes, peaks: list[Peak], colours: dict[str, str]) -> None:
-    """Write each named peak's name over it, the strongest first, each where it overlaps no name already written."""
+def _name_peaks(ax: Axes, peaks: list[Peak], colours: dict[str, str], scale: float = 1 / (2 * math.pi)) -> None:
+    """Write each named peak's name over it, the strongest first, each where it overlaps no name already written.
+
+    ``scale`` turns a peak's ω (rad/µs) into the x axis's unit (MHz by default).
+    """
     written: list[Any] = []
     for peak in sorted(peaks, key=lambda peak: -peak.amplitude):
         if peak.name is None:
@@ -657,7 +669,7 @@ def _name_peaks(ax: Axes, peaks: list[Peak], colours: dict[str, str]) -> None:
         for attempt, (offset, align) in enumerate(_NAME_PLACES):
             text = ax.annotate(
                 peak.name,
-                xy=(peak.omega / (2 * math.pi), peak.amplitude),
+                xy=(peak.omega * scale, peak.amplitude),
                 xytext=offset,
                 textcoords="offset points",
                 ha=align,

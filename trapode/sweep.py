@@ -170,14 +170,17 @@ class SweepResult(Summarised):
         index = pandas.Index(np.asarray(self.omegas), name="omega (rad/µs)")
         return pandas.DataFrame(self.fraction_trapped.T, index=index, columns=columns)
 
-    def plot(self, ax: Axes | None = None, resonances: Iterable[Resonance] | None = None) -> Axes:
+    def plot(
+        self, ax: Axes | None = None, resonances: Iterable[Resonance] | None = None, frequency_unit: str = "rad/µs"
+    ) -> Axes:
         """Fraction trapped against ωV, one curve per amplitude (report figs. 14–16).
 
-        See :func:`trapode.plotting.plot_fraction_trapped`.
+        See :func:`trapode.plotting.plot_fraction_trapped`; ``frequency_unit`` is
+        ``"rad/µs"``, ``"Hz"``, ``"kHz"`` or ``"MHz"`` (ν = ω/2π).
         """
         from .plotting import plot_fraction_trapped
 
-        return plot_fraction_trapped(self, ax=ax, resonances=resonances)
+        return plot_fraction_trapped(self, ax=ax, resonances=resonances, frequency_unit=frequency_unit)
 
 
 def _check_grid(name: str, values: ArrayLike, positive: bool) -> np.ndarray:
