@@ -42,7 +42,8 @@ autodoc_typehints = "none"
 # _generated holds what pages include, not pages; sphinx-gallery leaves notebooks and scripts beside its pages.
 exclude_patterns = ["_build", "_generated", "jupyter_execute", "auto_examples/*.ipynb", "auto_examples/*.py"]
 html_theme = "pydata_sphinx_theme"  # wide code blocks, a page outline, light and dark
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["trapode.css"]
 html_title = "trapode"
 html_sidebars = {"**": []}  # the pages are one level deep: the top bar lists them, so no left column
 html_theme_options = {
