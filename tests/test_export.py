@@ -208,3 +208,17 @@ def test_datasets_round_trip_through_netcdf_exactly(kind, tmp_path):
     data.to_netcdf(tmp_path / "data.nc", engine="h5netcdf")
     with xarray.open_dataset(tmp_path / "data.nc", engine="h5netcdf") as reopened:
         xarray.testing.assert_identical(reopened.load(), data)
+
+
+def test_a_header_with_other_keys_is_refused_naming_the_keys_expected(tmp_path):
+    import json
+
+    ions = trapode.random_particles(2, TRAP, seed=1)
+    path = trapode.sweep(TRAP, ions, [0.1], [1.4], t_end=1.0, n_steps=10, progress=False).save(tmp_path / "s")
+    arrays = dict(np.load(path))
+    header = json.loads(str(arrays["header"]))
+    header["extra"] = 1
+    arrays["header"] = np.array(json.dumps(header))
+    np.savez(tmp_path / "extra.npz", **arrays)
+    with pytest.raises(trapode.ConfigError, match="header must name trap, t_end, n_steps, interactions and method"):
+        trapode.load_sweep(tmp_path / "extra.npz")

@@ -364,11 +364,9 @@ def load_convergence_study(path: Any) -> ConvergenceStudy:
     from . import archive
     from .setup.io import config_from_dict
 
-    with archive.read(path, "load_convergence_study path", "convergence study", _STUDY_FORMAT) as reader:
+    keys = ("config", "methods", "n_steps", "reference", "energy_checked")
+    with archive.read(path, "load_convergence_study path", "convergence study", _STUDY_FORMAT, keys=keys) as reader:
         header, shown = reader.header, reader.shown
-        keys = {"config", "methods", "n_steps", "reference", "energy_checked"}
-        if not isinstance(header, dict) or set(header) != keys:
-            raise ConfigError(f"{shown}: its header must name {', '.join(sorted(keys))}.")
         config = config_from_dict(header["config"], source=shown)
         methods, n_steps = header["methods"], header["n_steps"]
         if not (

@@ -107,10 +107,13 @@ class Reader:
 
 
 @contextmanager
-def read(path: Any, what: str, kind: str, format: str, header_name: str = "header") -> Iterator[Reader]:
+def read(
+    path: Any, what: str, kind: str, format: str, header_name: str = "header", keys: tuple[str, ...] = ()
+) -> Iterator[Reader]:
     """Open ``path`` as a trapode ``kind`` file of ``format``; the Reader's ``header`` is the parsed JSON.
 
-    Every failure (missing, foreign, damaged, wrong format) is a
+    With ``keys``, the header must be a JSON object with exactly those keys.
+    Every failure (missing, foreign, damaged, wrong format, other keys) is a
     :class:`~trapode.ConfigError` naming the file.
     """
     path = file_path(what, path)
@@ -141,6 +144,9 @@ def read(path: Any, what: str, kind: str, format: str, header_name: str = "heade
                 reader.header = json.loads(str(reader.array(header_name, (), "U")))
             except (ValueError, RecursionError) as error:
                 raise ConfigError(f"{shown}: its {header_name} is not valid JSON ({error}).") from None
+            if keys and (not isinstance(reader.header, dict) or set(reader.header) != set(keys)):
+                named = ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
+                raise ConfigError(f"{shown}: its {header_name} must name {named}.")
             yield reader
         except ConfigError:
             raise

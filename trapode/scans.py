@@ -889,10 +889,8 @@ def load_scan(path: Any) -> ScanResult:
     from . import archive
     from .setup.io import config_from_dict
 
-    with archive.read(path, "load_scan path", "scan", _SCAN_FORMAT) as reader:
+    with archive.read(path, "load_scan path", "scan", _SCAN_FORMAT, keys=("config", "paths", "observe")) as reader:
         header, shown = reader.header, reader.shown
-        if not isinstance(header, dict) or set(header) != {"config", "paths", "observe"}:
-            raise ConfigError(f"{shown}: its header must name config, paths and observe.")
         config = config_from_dict(header["config"], source=shown)
         paths, observe = header["paths"], header["observe"]
         if not (isinstance(paths, list) and all(isinstance(p, str) for p in paths) and paths):

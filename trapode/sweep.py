@@ -374,10 +374,9 @@ def load_sweep(path: Any) -> SweepResult:
     from .setup.io import trap_from_dict
     from .setup.particle_set import ParticleSet
 
-    with archive.read(path, "load_sweep path", "sweep", _SWEEP_FORMAT) as reader:
+    keys = ("trap", "t_end", "n_steps", "interactions", "method")
+    with archive.read(path, "load_sweep path", "sweep", _SWEEP_FORMAT, keys=keys) as reader:
         header, shown = reader.header, reader.shown
-        if not isinstance(header, dict) or set(header) != {"trap", "t_end", "n_steps", "interactions", "method"}:
-            raise ConfigError(f"{shown}: its header must name trap, t_end, n_steps, interactions and method.")
         trap = trap_from_dict(header["trap"], source=shown)
         amplitudes, omegas, charges = (
             reader.vector("amplitudes", "f"),
