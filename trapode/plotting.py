@@ -34,13 +34,13 @@ function                       report figures
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 
 from ._validate import choice, flag, instance, sequence_of
+from .units import angular_frequency_to_hz
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -90,7 +90,13 @@ _FIGSIZE_3D = (8.0, 5.2)
 
 #: The units a frequency axis may use, and the factor from rad/µs to each: ν = ω/2π.
 FREQUENCY_UNITS = ("rad/µs", "Hz", "kHz", "MHz")
-_FROM_RAD_PER_US = {"rad/µs": 1.0, "Hz": 1e6 / (2 * math.pi), "kHz": 1e3 / (2 * math.pi), "MHz": 1 / (2 * math.pi)}
+_HZ_PER_RAD_PER_US = angular_frequency_to_hz(1.0)
+_FROM_RAD_PER_US = {
+    "rad/µs": 1.0,
+    "Hz": _HZ_PER_RAD_PER_US,
+    "kHz": _HZ_PER_RAD_PER_US / 1e3,
+    "MHz": _HZ_PER_RAD_PER_US / 1e6,
+}
 
 
 def _label(quantity: str, unit: str = "") -> str:
