@@ -11,6 +11,13 @@ C++ figures are those measured on this kind of machine for the report's
 C++/Armadillo code (``shared/PERFORMANCE.md``): 0.33 µs per ion per RK4 step
 without interaction and 2.3 ms per RK4 step for 100 interacting ions.
 
+The "today's speed" figures (issue 7: the ideal trap through the general path
+keeps the speed it had, within 5 %) run the same workloads, alternately in this
+process, with the package as it was before the general core
+(:data:`BEFORE_GENERAL_CORE`, taken from the git history into a temporary
+folder and imported as ``trapode_before``); the ratio is the figure to trust on
+a machine whose absolute times drift by several per cent.
+
 The start-up figures run fresh Python processes: one with empty caches (a
 fresh install: everything compiles), one that compiles only a new model (a
 trap with terms not seen before), and one that finds everything cached.
@@ -80,6 +87,72 @@ def workloads():
         ("100 ions, Coulomb, 5000 RK4 steps", coulomb, 0.19, CPP_SECONDS_PER_STEP_100_INTERACTING * 5000, 250),
         ("100 ions, no interaction, 5000 RK4 steps", free, 0.030, CPP_SECONDS_PER_ION_STEP * 100 * 5000, 5000),
     ]
+
+
+#: The last commit before the general trap core (issue 7): "today's speed" in that issue's words.
+BEFORE_GENERAL_CORE = "0091d4f4bac82f006d3b490f74b35f11012dad8b"
+
+
+def package_before_general_core(folder):
+    """Import the package as it was at :data:`BEFORE_GENERAL_CORE` as ``trapode_before``; None without git history."""
+    import importlib
+    import io
+    import tarfile
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", BEFORE_GENERAL_CORE, "trapode"], check=True, capture_output=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    (pathlib.Path(folder) / "trapode").rename(pathlib.Path(folder) / "trapode_before")
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("trapode_before")
+
+
+def run_before_general_core(repeat):
+    title = "today's speed: the code before the general core"
+    print(f"{title:<52} {'now':>9} {'before':>9} {'ratio':>7} {'limit':>6}")
+    with tempfile.TemporaryDirectory() as folder:
+        before = package_before_general_core(folder)
+        if before is None:
+            print(f"(needs git and the history holding {BEFORE_GENERAL_CORE[:10]}; skipped)")
+            return
+        for label, config, _, _, _ in workloads():
+            trap = before.PenningTrap(B0=config.trap.B0, V0=config.trap.V0, d=config.trap.d)
+            ions = config.particles
+            rows = (
+                zip(ions.r, ions.v, ions.q, ions.m, strict=True)
+                if isinstance(ions, trapode.ParticleSet)
+                else ((p.r, p.v, p.q, p.m) for p in ions)
+            )
+            particles = [before.Particle(q=q, m=m, r=tuple(r), v=tuple(v)) for r, v, q, m in rows]
+            old = before.SimulationConfig(
+                trap=trap, particles=particles, t_end=config.t_end, n_steps=config.n_steps,
+                interactions=config.interactions,
+            )  # fmt: skip
+            runs = {
+                "now": functools.partial(trapode.simulate, config),
+                "before": functools.partial(before.simulate, old),
+            }
+            seconds = {}
+            for run in runs.values():
+                run()  # compile / warm up
+            for _ in range(max(repeat, 10)):  # interleaved, so that both see the same machine
+                for name, run in runs.items():
+                    start = time.perf_counter()
+                    run()
+                    seconds[name] = min(seconds.get(name, float("inf")), time.perf_counter() - start)
+            ratio = seconds["now"] / seconds["before"]
+            # Issue 7 names the Coulomb run (and the sweep, in its own table); the others have absolute limits only.
+            verdict = (f"{1.05:5.2f}×  " + ("ok" if ratio <= 1.05 else "SLOW")) if config.interactions else f"{'—':>6}"
+            print(f"{label:<52} {seconds['now'] * 1e3:7.2f}ms {seconds['before'] * 1e3:7.2f}ms {ratio:6.2f}× {verdict}")
+    print("Both run in this process, alternately. The code before used the report's constants and masses; the")
+    print("particles here are the same numbers (q, m, r, v), so both do the same work. The short runs without")
+    print("interaction pay for what the general core added per step (escape times, save_every, chunks).")
 
 
 def real_trap(trap):
@@ -574,6 +647,8 @@ def main():
     arguments = parser.parse_args()
     print(f"trapode {trapode.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
     run_speed(arguments.repeat)
+    print()
+    run_before_general_core(arguments.repeat)
     print()
     run_real_trap(arguments.repeat)
     if not arguments.skip_sweeps:
