@@ -149,6 +149,26 @@ def test_the_tiled_pair_sums_match_numpy_across_block_edges_whatever_the_threads
     assert all(np.array_equal(out, threaded[1]) for out in threaded.values())  # the same sums on any thread count
 
 
+@pytest.mark.parametrize("kernel", ["coulomb_accelerations", "coulomb_accelerations_threaded"])
+def test_two_neutral_particles_at_one_point_make_the_pair_sums_fall_back_to_the_floored_field(kernel):
+    # The fast sums have no floor on |Δ|²: at one point they meet 0 × ∞ = NaN, notice it, and sum again floored.
+    from trapode.system import ParticleSystem
+
+    rng = np.random.default_rng(5)
+    q = np.array([1.0, 2.0, 0.0, 1.0, 0.0, 1.0, 2.0])
+    cloud = trapode.ParticleSet(rng.normal(0, 50, (7, 3)), q=q, m=np.full(7, 40.0))
+    system = ParticleSystem.from_particles(cloud, TRAP, True)
+    positions = system.positions.copy()
+    positions[:, 4] = positions[:, 2]  # the two neutral particles now coincide
+    charged = q != 0.0
+    expected = np.zeros((7, 3))  # neutral particles exert no field and feel no force
+    expected[charged] = direct_accelerations(positions.T[charged], q[charged], np.full(5, 40.0), K_E)
+    out = np.empty((3, 7))
+    getattr(system.model, kernel)(positions, system.charge, system.q_over_m, TRAP.units.coulomb_constant, out)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out.T, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
 @pytest.mark.parametrize("n", [2, 300, 3000])
 def test_fmm_accelerations_match_the_pair_sum(n):
     pytest.importorskip("fmm3dpy")

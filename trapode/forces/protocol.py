@@ -28,6 +28,7 @@ __all__ = [
     "coulomb_accelerations",
     "coulomb_accelerations_threaded",
     "coulomb_field",
+    "coulomb_field_floored",
     "coulomb_potential",
     "damping_rate",
     "fields",
@@ -88,6 +89,11 @@ def as_constants(row):
 def coulomb_field(delta_x, delta_y, delta_z, k_e):
     """The electric field of a unit charge at separation Δ (µm), in internal units (interactions module)."""
     _stub("coulomb_field")
+
+
+def coulomb_field_floored(delta_x, delta_y, delta_z, k_e):
+    """:func:`coulomb_field` with ``|Δ|²`` floored, so that Δ = 0 gives a zero field rather than NaN."""
+    _stub("coulomb_field_floored")
 
 
 def coulomb_accelerations(pos, charge, q_over_m, k_e, out):

@@ -61,7 +61,9 @@ def rk4_independent_step(step, h, pos, vel, q_over_m, c, escape_step):
         )
         pos[0, i], pos[1, i], pos[2, i] = x, y, z
         vel[0, i], vel[1, i], vel[2, i] = u, v, w
-        mark_escape(step + 1, i, x, y, z, c, escape_step)
+    # Escapes are marked in a loop of their own: the int store in the loop above would keep it from vectorising.
+    for i in range(pos.shape[1]):
+        mark_escape(step + 1, i, pos[0, i], pos[1, i], pos[2, i], c, escape_step)
 
 
 @kernel(stepper=True, uses={"COULOMB_OFF": COULOMB_OFF})
