@@ -77,6 +77,17 @@ def coulomb_two_rows(x1, y1, z1, q1, x2, y2, z2, q2, xs, ys, zs, charges, k_e, f
 
 
 @kernel(group="interactions", inline=True)
+def add_pair(i, j, ex, ey, ez, charge, field):
+    """Add the pair (i, j) to ``field`` (per unit charge): ``q_j E`` at i and ``−q_i E`` at j, E the field of j at i."""
+    field[0, i] += charge[j] * ex
+    field[1, i] += charge[j] * ey
+    field[2, i] += charge[j] * ez
+    field[0, j] -= charge[i] * ex
+    field[1, j] -= charge[i] * ey
+    field[2, j] -= charge[i] * ez
+
+
+@kernel(group="interactions", inline=True)
 def coulomb_rows_against(i, pos, charge, k_e, field, begin, end):
     """Add to ``field`` (per unit charge) the pairs of rows i and i + 1 with every particle of ``begin:end``.
 
@@ -141,12 +152,7 @@ def coulomb_tile(block_i, block_j, block, pos, charge, k_e, field):
         for i in range(first, last - 1, 2):
             j = i + 1
             ex, ey, ez = coulomb_field(xs[i] - xs[j], ys[i] - ys[j], zs[i] - zs[j], k_e)
-            field[0, i] += charge[j] * ex
-            field[1, i] += charge[j] * ey
-            field[2, i] += charge[j] * ez
-            field[0, j] -= charge[i] * ex
-            field[1, j] -= charge[i] * ey
-            field[2, j] -= charge[i] * ez
+            add_pair(i, j, ex, ey, ez, charge, field)
             coulomb_rows_against(i, pos, charge, k_e, field, i + 2, last)
     else:  # block_i is whole (only the last block is short), and blocks are even
         begin = block_j * block
@@ -170,12 +176,7 @@ def coulomb_pairs_floored(pos, charge, k_e, field):
     for i in range(n):
         for j in range(i + 1, n):
             ex, ey, ez = coulomb_field_floored(pos[0, i] - pos[0, j], pos[1, i] - pos[1, j], pos[2, i] - pos[2, j], k_e)
-            field[0, i] += charge[j] * ex
-            field[1, i] += charge[j] * ey
-            field[2, i] += charge[j] * ez
-            field[0, j] -= charge[i] * ex
-            field[1, j] -= charge[i] * ey
-            field[2, j] -= charge[i] * ez
+            add_pair(i, j, ex, ey, ez, charge, field)
 
 
 @kernel(group="interactions", inline=True)
