@@ -27,8 +27,11 @@ def test_templates_stay_ordinary_python_functions():
 def test_the_final_state_variant_reaches_the_helpers(trap):
     source = open(model_module(trap).__file__).read()
     assert _calls(source, "rk4_advance__final") >= {"rk4_independent_step__final", "observe_nothing"}
-    assert "mark_nothing" in _calls(source, "rk4_independent_step__final")
-    assert "mark_escape" in _calls(source, "rk4_independent_step")
+    # The step marks escapes through mark_escapes, whose final variant marks nothing.
+    assert "mark_escapes__final" in _calls(source, "rk4_independent_step__final")
+    assert "mark_nothing" in _calls(source, "mark_escapes__final")
+    assert "mark_escapes" in _calls(source, "rk4_independent_step")
+    assert "mark_escape" in _calls(source, "mark_escapes")
     assert not {"mark_escape", "store", "observe"} & _calls(source, "rk4_advance__final")
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from ..compile.templates import kernel
 from ..forces.protocol import damping_rate, fields, time_terms
 from ..forces.total import COULOMB_OFF, coulomb_part
-from ..observers import mark_escape, observe, store
+from ..observers import mark_escapes, observe, store
 
 __all__ = ["boris_advance", "boris_exact_advance", "boris_given_step", "boris_step", "boris_steps", "boris_velocity"]
 
@@ -94,7 +94,7 @@ def boris_step(step, h, decay, pos, vel, q_over_m, c, acc, escape_step, exact):
         x, y, z = x + half * u, y + half * v, z + half * w
         pos[0, i], pos[1, i], pos[2, i] = x, y, z
         vel[0, i], vel[1, i], vel[2, i] = u, v, w
-        mark_escape(step + 1, i, x, y, z, c, escape_step)
+    mark_escapes(step + 1, pos, c, escape_step)
 
 
 @kernel

@@ -20,7 +20,7 @@ import numpy as np
 from ..compile.templates import kernel
 from ..forces.protocol import acceleration, time_terms
 from ..forces.total import COULOMB_OFF, accelerations
-from ..observers import mark_escape, observe, store
+from ..observers import mark_escapes, observe, store
 
 __all__ = ["rk4_advance", "rk4_independent_step"]
 
@@ -29,8 +29,7 @@ __all__ = ["rk4_advance", "rk4_independent_step"]
 def rk4_independent_step(step, h, pos, vel, q_over_m, c, escape_step):
     """RK4 step ``step`` → ``step + 1`` for particles that do not interact, each done whole in registers.
 
-    Each particle's escape is marked where its new position is computed
-    (:func:`trapode.observers.mark_escape`).
+    Escapes are marked after the particle loop (:func:`trapode.observers.mark_escapes`), which keeps it vectorised.
     """
     t = step * h
     half = 0.5 * h
@@ -61,9 +60,7 @@ def rk4_independent_step(step, h, pos, vel, q_over_m, c, escape_step):
         )
         pos[0, i], pos[1, i], pos[2, i] = x, y, z
         vel[0, i], vel[1, i], vel[2, i] = u, v, w
-    # Escapes are marked in a loop of their own: the int store in the loop above would keep it from vectorising.
-    for i in range(pos.shape[1]):
-        mark_escape(step + 1, i, pos[0, i], pos[1, i], pos[2, i], c, escape_step)
+    mark_escapes(step + 1, pos, c, escape_step)
 
 
 @kernel(stepper=True, uses={"COULOMB_OFF": COULOMB_OFF})

@@ -41,7 +41,7 @@ from ..compile.templates import kernel
 from ..forces.protocol import damping_rate, fields, inside, time_terms
 from ..forces.total import COULOMB_OFF, coulomb_part
 from ..linear import exact_flow, matrix_of
-from ..observers import mark_escape, observe, store
+from ..observers import mark_escapes, observe, store
 from .base import FixedStepIntegrator
 from .boris import boris_velocity
 
@@ -162,8 +162,8 @@ def splitting_substep(j, step, elapsed, h, pos, vel, q_over_m, c, acc, flow, spe
                 x, y, z = x + span * u, y + span * v, z + span * w
         pos[0, i], pos[1, i], pos[2, i] = x, y, z
         vel[0, i], vel[1, i], vel[2, i] = u, v, w
-        if j == m:
-            mark_escape(step + 1, i, x, y, z, c, escape_step)
+    if j == m:
+        mark_escapes(step + 1, pos, c, escape_step)
 
 
 @kernel
